@@ -308,7 +308,8 @@ func checkSignatureValue(certs []*x509.Certificate, method string, signedInfo, v
 		}
 	}
 	return nil, fail(CheckSignature, fmt.Sprintf(
-		"signature does not verify with any of the %d configured IdP certificates", len(certs)))
+		"signature does not verify with any of the %d configured IdP certificates "+
+			"(if the IdP rolled over its signing key, re-import its metadata)", len(certs)))
 }
 
 // verifyWithKey checks one signature value with one public key. ECDSA

@@ -188,7 +188,9 @@ func (v *Verifier) VerifyXML(ctx context.Context, doc []byte, requestIDs []strin
 	}
 
 	// The assertion ID must not have been used before.
-	fresh, err := v.replay.ClaimAssertion(ctx, a.Issuer+"\x00"+a.ID, a.Expires)
+	// The key is "issuer ID": an XML ID holds no space, so keys of different
+	// IdPs never collide.
+	fresh, err := v.replay.ClaimAssertion(ctx, a.Issuer+" "+a.ID, a.Expires)
 	if err != nil {
 		return nil, fmt.Errorf("saml: recording assertion ID: %w", err)
 	}
@@ -677,6 +679,11 @@ func timeAttr(el *etree.Element, name string, required bool) (time.Time, error) 
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		// SAML times are UTC (Core, section 1.3.3); a few IdPs leave out
+		// the Z.
+		t, err = time.Parse("2006-01-02T15:04:05.999999999", strings.TrimSpace(s))
+	}
 	if err != nil {
 		return time.Time{}, mismatch(CheckSchema,
 			fmt.Sprintf("<%s> %s is not an xs:dateTime", el.Tag, name), "2006-01-02T15:04:05Z", s)

@@ -143,12 +143,12 @@ func TestVerifyRealIDPSamples(t *testing.T) {
 
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			now := mustTime(t, tc.now)
+			now := vMustTime(t, tc.now)
 			cfg := VerifierConfig{
 				SPEntityID:      tc.sp,
 				ACSURLs:         []string{tc.acs},
 				IDPEntityID:     tc.idp,
-				IDPCertificates: []*x509.Certificate{sampleCert(t, tc.cert)},
+				IDPCertificates: []*x509.Certificate{vSampleCert(t, tc.cert)},
 				Now:             func() time.Time { return now },
 			}
 			if tc.configure != nil {
@@ -163,7 +163,7 @@ func TestVerifyRealIDPSamples(t *testing.T) {
 			}
 			a, err := verifySample(v, tc.file, reqIDs)
 			if tc.wantCheck != "" {
-				requireCheck(t, err, tc.wantCheck)
+				requireFailed(t, err, tc.wantCheck)
 				return
 			}
 			require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestVerifyRealIDPSamples(t *testing.T) {
 
 			// The same response a second time is a replay.
 			_, err = verifySample(v, tc.file, reqIDs)
-			requireCheck(t, err, CheckReplay)
+			requireFailed(t, err, CheckReplay)
 		})
 	}
 }
@@ -243,10 +243,10 @@ var (
 	requestIDRE = regexp.MustCompile(`"in_response_to":\s*"([^"]+)"`)
 )
 
-// sampleCert loads a PEM certificate, or the first X509Certificate of an
+// vSampleCert loads a PEM certificate, or the first X509Certificate of an
 // XML file (metadata, or a message whose KeyInfo the test trusts out of
 // band).
-func sampleCert(t *testing.T, file string) *x509.Certificate {
+func vSampleCert(t *testing.T, file string) *x509.Certificate {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "samples", file))
 	require.NoError(t, err)
@@ -272,7 +272,7 @@ func issueInstant(t *testing.T, file string) time.Time {
 	require.NoError(t, err)
 	m := issueInstRE.FindSubmatch(doc)
 	require.NotNil(t, m)
-	return mustTime(t, string(m[1]))
+	return vMustTime(t, string(m[1]))
 }
 
 func interopRequestID(t *testing.T, name string) string {
@@ -284,15 +284,15 @@ func interopRequestID(t *testing.T, name string) string {
 	return string(m[1])
 }
 
-func mustTime(t *testing.T, s string) time.Time {
+func vMustTime(t *testing.T, s string) time.Time {
 	t.Helper()
 	tm, err := time.Parse(time.RFC3339Nano, s)
 	require.NoError(t, err)
 	return tm
 }
 
-// requireCheck asserts that err is a *ValidationError for check c.
-func requireCheck(t *testing.T, err error, c Check) {
+// requireFailed asserts that err is a *ValidationError for check c.
+func requireFailed(t *testing.T, err error, c Check) {
 	t.Helper()
 	require.Error(t, err)
 	var ve *ValidationError

@@ -1,0 +1,433 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/secureshare/secureshare/idp"
+)
+
+// Scope says how much of a space a [Link] shares. Its zero value is
+// invalid: a Service refuses a link without a scope, and [Evaluate] denies
+// every page of one.
+type Scope string
+
+// The scopes a link can have.
+const (
+	// ScopePage shares the single page Link.PageID.
+	ScopePage Scope = "page"
+	// ScopePageTree shares Link.PageID and every page below it.
+	ScopePageTree Scope = "tree"
+	// ScopeSpace shares every page of Link.Space.
+	ScopeSpace Scope = "space"
+)
+
+// String returns the scope's stored form: "page", "tree" or "space".
+func (s Scope) String() string { return string(s) }
+
+// Valid reports whether s is one of the defined scopes.
+func (s Scope) Valid() bool {
+	return s == ScopePage || s == ScopePageTree || s == ScopeSpace
+}
+
+// Link is a shared view of a Confluence page, page tree or space. The token
+// that opens it is not part of the value: only its SHA-256 digest is kept,
+// in TokenHash.
+//
+// A Link is plain data; it is safe to copy. Slices inside Policy are shared
+// by copies, so treat them as read-only.
+type Link struct {
+	// ID identifies the link in URLs of the admin interface and in audit
+	// events. It is unique, is not secret and never opens the link.
+	ID string
+	// TokenHash is the SHA-256 digest of the token that opens the link. It
+	// is unique among all links, revoked or not. Re-enabling a revoked
+	// link replaces it.
+	TokenHash Digest
+
+	// Space is the Confluence space key the link belongs to. It is always
+	// set, whatever the Scope.
+	Space string
+	// Scope is how much the link shares.
+	Scope Scope
+	// PageID is the shared page for ScopePage and ScopePageTree, and empty
+	// for ScopeSpace.
+	PageID string
+
+	// Title is the admin's name for the link, shown in lists.
+	Title string
+	// CreatedBy names the admin who created the link, as the host
+	// application identifies admins (usually an email address).
+	CreatedBy string
+	// Created is when the link was created.
+	Created time.Time
+	// Expires is the first instant at which the link no longer works; zero
+	// means it does not expire.
+	Expires time.Time
+	// Revoked is when the link was revoked; zero means it is not revoked.
+	// RevokedBy names the admin who did it.
+	Revoked   time.Time
+	RevokedBy string
+
+	// Policy says who may follow the link.
+	Policy Policy
+}
+
+// Policy is the set of rules a viewer must pass to follow a [Link]. Every
+// non-empty rule applies; an empty rule is not checked. A policy with no
+// rule at all still requires a sign-in unless Anonymous is set.
+//
+// Names are compared as follows: IDPs exactly; Groups exactly, or without
+// regard to case when the viewer's profile says GroupsCaseInsensitive;
+// Emails and Domains without regard to case. A domain matches only the
+// whole text after the last "@" of the viewer's email address: "example.com"
+// matches "x@example.com", never "x@evil-example.com" or
+// "x@sub.example.com".
+type Policy struct {
+	// IDPs are the names of the IdP configurations that may sign the
+	// viewer in; empty means any IdP the space allows.
+	IDPs []string
+	// Groups are group values of which the viewer must hold at least one.
+	// A profile with GroupsOverage never passes a non-empty Groups rule.
+	Groups []string
+	// Emails and Domains together form one allow-list: when either is
+	// non-empty, the viewer's email must be one of Emails or be at one of
+	// Domains (written without "@", for example "example.com").
+	Emails  []string
+	Domains []string
+	// Anonymous lets anyone who holds the token open the link without
+	// signing in. It has effect only when every other rule is empty and
+	// the space does not enforce SSO.
+	Anonymous bool
+}
+
+// requiresLogin reports whether the policy, by itself, needs a signed-in
+// viewer.
+func (p *Policy) requiresLogin() bool {
+	return !p.Anonymous || len(p.IDPs) > 0 || len(p.Groups) > 0 ||
+		len(p.Emails) > 0 || len(p.Domains) > 0
+}
+
+// LinkSpec describes a link to create with [Service.CreateLink].
+type LinkSpec struct {
+	// Space is the Confluence space key; required.
+	Space string
+	// Scope is how much the link shares; required.
+	Scope Scope
+	// PageID is the shared page; required for ScopePage and ScopePageTree,
+	// and must be empty for ScopeSpace.
+	PageID string
+	// Title is the admin's name for the link.
+	Title string
+	// CreatedBy names the admin creating the link; required.
+	CreatedBy string
+	// Expires is when the link stops working. Zero means the space's
+	// default lifetime from now, or never when the space has none. It may
+	// not be later than the space's maximum lifetime allows.
+	Expires time.Time
+	// Policy says who may follow the link. Names are trimmed, empty and
+	// repeated names dropped, and domains lower-cased without a leading
+	// "@".
+	Policy Policy
+}
+
+// CreateLink creates a link and returns it with its token. The token is
+// the only way to open the link and is not stored: show it to the admin
+// once. A spec the space's settings do not allow is refused with a
+// *ValidationError.
+func (s *Service) CreateLink(ctx context.Context, spec LinkSpec) (Link, string, error) {
+	now := s.now()
+	sp, err := s.spaceOrDefault(ctx, spec.Space)
+	if err != nil {
+		return Link{}, "", err
+	}
+	l := Link{Space: spec.Space, Scope: spec.Scope, PageID: spec.PageID,
+		Title: strings.TrimSpace(spec.Title), CreatedBy: spec.CreatedBy, Created: now,
+		Policy: normalisePolicy(spec.Policy)}
+	if err := validateLink(&l, &sp); err != nil {
+		return Link{}, "", err
+	}
+	if l.Expires, err = linkExpiry(spec.Expires, &sp, now); err != nil {
+		return Link{}, "", err
+	}
+
+	token, h, err := NewToken(s.rand)
+	if err != nil {
+		return Link{}, "", err
+	}
+	if l.ID, err = s.newID(); err != nil {
+		return Link{}, "", err
+	}
+	l.TokenHash = h
+	if err := s.store.CreateLink(ctx, l); err != nil {
+		return Link{}, "", fmt.Errorf("share: creating link: %w", err)
+	}
+	err = s.record(ctx, AuditEvent{Time: now, Kind: EventLinkCreated, Actor: l.CreatedBy,
+		LinkID: l.ID, Space: l.Space, PageID: l.PageID, Detail: describeLink(&l)})
+	return l, token, err
+}
+
+// Link returns the link with the given ID, or an error wrapping
+// [ErrNotFound].
+func (s *Service) Link(ctx context.Context, id string) (Link, error) {
+	l, err := s.store.Link(ctx, id)
+	if err != nil {
+		return Link{}, fmt.Errorf("share: reading link: %w", err)
+	}
+	return l, nil
+}
+
+// ListLinks returns one page of links matching q and the cursor for the
+// next; see [LinkStore.ListLinks].
+func (s *Service) ListLinks(ctx context.Context, q LinkQuery) ([]Link, string, error) {
+	links, next, err := s.store.ListLinks(ctx, q)
+	if err != nil {
+		return nil, "", fmt.Errorf("share: listing links: %w", err)
+	}
+	return links, next, nil
+}
+
+// RevokeLink turns the link off for good: its token never opens it again.
+// Revoking a revoked link changes nothing. by names the admin.
+func (s *Service) RevokeLink(ctx context.Context, id, by string) (Link, error) {
+	l, err := s.Link(ctx, id)
+	if err != nil || !l.Revoked.IsZero() {
+		return l, err
+	}
+
+	now := s.now()
+	l.Revoked, l.RevokedBy = now, by
+	if err := s.store.UpdateLink(ctx, l); err != nil {
+		return Link{}, fmt.Errorf("share: revoking link: %w", err)
+	}
+	err = s.record(ctx, AuditEvent{Time: now, Kind: EventLinkRevoked, Actor: by,
+		LinkID: l.ID, Space: l.Space, PageID: l.PageID})
+	return l, err
+}
+
+// ReenableLink gives the link a new token and clears its revocation; the
+// old token stays dead. It works on links that are not revoked too, to
+// replace a token that leaked. expires is the new expiry, with the rules
+// of [LinkSpec].Expires. by names the admin. The new token is returned
+// once, as from CreateLink.
+func (s *Service) ReenableLink(ctx context.Context, id, by string,
+	expires time.Time) (Link, string, error) {
+	l, err := s.Link(ctx, id)
+	if err != nil {
+		return Link{}, "", err
+	}
+	now := s.now()
+	sp, err := s.spaceOrDefault(ctx, l.Space)
+	if err != nil {
+		return Link{}, "", err
+	}
+	if l.Expires, err = linkExpiry(expires, &sp, now); err != nil {
+		return Link{}, "", err
+	}
+
+	token, h, err := NewToken(s.rand)
+	if err != nil {
+		return Link{}, "", err
+	}
+	l.TokenHash, l.Revoked, l.RevokedBy = h, time.Time{}, ""
+	if err := s.store.UpdateLink(ctx, l); err != nil {
+		return Link{}, "", fmt.Errorf("share: re-enabling link: %w", err)
+	}
+	err = s.record(ctx, AuditEvent{Time: now, Kind: EventLinkReenabled, Actor: by,
+		LinkID: l.ID, Space: l.Space, PageID: l.PageID, Detail: describeLink(&l)})
+	return l, token, err
+}
+
+// Open finds the link behind token and decides with [Evaluate] whether
+// viewer (nil when nobody is signed in) may read pg through it. It records
+// an audit event for every Allow and Deny; a LoginRequired is not
+// recorded. The Link is the zero Link when the token matches none.
+//
+// The error is non-nil only when storage failed; the Decision then
+// denies. A malformed token is an unknown link, not an error; it is
+// recorded too, so hosts should rate-limit requests that open links.
+func (s *Service) Open(ctx context.Context, token string, viewer *idp.Profile,
+	pg Page) (Link, Decision, error) {
+	now := s.now()
+	l, sp, err := s.lookup(ctx, token)
+	if err != nil {
+		return Link{}, Decision{}, err
+	}
+
+	var d Decision
+	if l == nil {
+		d = Evaluate(nil, nil, viewer, pg, now)
+	} else {
+		d = Evaluate(l, &sp, viewer, pg, now)
+	}
+	if d.Outcome == LoginRequired {
+		return deref(l), d, nil
+	}
+
+	e := AuditEvent{Time: now, Kind: EventLinkOpened, PageID: pg.ID, Space: pg.Space}
+	if viewer != nil {
+		e.Actor, e.IDP = viewer.Email, viewer.IDP
+	}
+	if l != nil {
+		e.LinkID, e.Space = l.ID, l.Space
+	}
+	if !d.Allowed() {
+		e.Kind, e.Reason, e.Detail = EventLinkDenied, d.Reason.String(), d.Message()
+	}
+	if err := s.record(ctx, e); err != nil {
+		return deref(l), Decision{}, err
+	}
+	return deref(l), d, nil
+}
+
+// lookup returns the link behind token and its space's settings; a nil
+// link when none matches.
+func (s *Service) lookup(ctx context.Context, token string) (*Link, Space, error) {
+	h, err := HashToken(token)
+	if err != nil {
+		return nil, Space{}, nil
+	}
+	l, err := s.store.LinkByToken(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Space{}, nil
+	}
+	if err != nil {
+		return nil, Space{}, fmt.Errorf("share: finding link: %w", err)
+	}
+	sp, err := s.spaceOrDefault(ctx, l.Space)
+	if err != nil {
+		return nil, Space{}, err
+	}
+	return &l, sp, nil
+}
+
+// deref returns *l, or the zero Link for nil.
+func deref(l *Link) Link {
+	if l == nil {
+		return Link{}
+	}
+	return *l
+}
+
+// validateLink checks a new link's fields against its space.
+func validateLink(l *Link, sp *Space) error {
+	switch {
+	case l.Space == "":
+		return &ValidationError{Field: "Space", Msg: "a space key is required"}
+	case !l.Scope.Valid():
+		return &ValidationError{Field: "Scope", Msg: "unknown scope",
+			Want: "page, tree or space", Got: string(l.Scope)}
+	case l.Scope == ScopeSpace && l.PageID != "":
+		return &ValidationError{Field: "PageID", Msg: "a space link names no page"}
+	case l.Scope != ScopeSpace && l.PageID == "":
+		return &ValidationError{Field: "PageID", Msg: "a page link needs a page ID"}
+	case l.CreatedBy == "":
+		return &ValidationError{Field: "CreatedBy", Msg: "the creating admin is required"}
+	}
+	return validatePolicy(&l.Policy, sp)
+}
+
+// validatePolicy checks a normalised policy against its space.
+func validatePolicy(p *Policy, sp *Space) error {
+	if p.Anonymous && (sp.SSOEnforced || p.requiresLogin()) {
+		return &ValidationError{Field: "Policy.Anonymous",
+			Msg: "an anonymous link can have no other rule, in a space that does not enforce SSO"}
+	}
+	if _, ok := preferredIDP(p, sp); !ok {
+		return &ValidationError{Field: "Policy.IDPs", Msg: "none of the IdPs is allowed in the space",
+			Want: strings.Join(sp.IDPs, ", "), Got: strings.Join(p.IDPs, ", ")}
+	}
+	for _, e := range p.Emails {
+		if at := strings.LastIndexByte(e, '@'); at <= 0 || at == len(e)-1 {
+			return &ValidationError{Field: "Policy.Emails", Msg: "not an email address", Got: e}
+		}
+	}
+	for _, d := range p.Domains {
+		if strings.ContainsAny(d, "@ ") {
+			return &ValidationError{Field: "Policy.Domains", Msg: "not a domain", Got: d}
+		}
+	}
+	return nil
+}
+
+// linkExpiry applies the space's default and maximum lifetimes to a
+// requested expiry.
+func linkExpiry(want time.Time, sp *Space, now time.Time) (time.Time, error) {
+	want = want.UTC().Truncate(time.Microsecond)
+	if want.IsZero() && sp.DefaultLifetime > 0 {
+		want = now.Add(sp.DefaultLifetime)
+	}
+	if !want.IsZero() && !want.After(now) {
+		return time.Time{}, &ValidationError{Field: "Expires", Msg: "already passed",
+			Want: "after " + now.Format(time.RFC3339), Got: want.Format(time.RFC3339)}
+	}
+	if sp.MaxLifetime <= 0 {
+		return want, nil
+	}
+	limit := now.Add(sp.MaxLifetime)
+	if want.IsZero() {
+		return limit, nil
+	}
+	if want.After(limit) {
+		return time.Time{}, &ValidationError{Field: "Expires",
+			Msg:  "later than the space's maximum link lifetime allows",
+			Want: "at most " + limit.Format(time.RFC3339), Got: want.Format(time.RFC3339)}
+	}
+	return want, nil
+}
+
+// normalisePolicy returns a copy of p with names trimmed, empty and
+// repeated ones dropped, emails and domains lower-cased and domains
+// without a leading "@".
+func normalisePolicy(p Policy) Policy {
+	lower := func(s string) string { return strings.ToLower(s) }
+	domain := func(s string) string { return strings.ToLower(strings.TrimPrefix(s, "@")) }
+	return Policy{
+		IDPs:      cleanNames(p.IDPs, nil),
+		Groups:    cleanNames(p.Groups, nil),
+		Emails:    cleanNames(p.Emails, lower),
+		Domains:   cleanNames(p.Domains, domain),
+		Anonymous: p.Anonymous,
+	}
+}
+
+// cleanNames trims, maps, and drops empty and repeated names, keeping
+// order.
+func cleanNames(names []string, mapFn func(string) string) []string {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if mapFn != nil {
+			n = mapFn(n)
+		}
+		if n != "" && !contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// describeLink summarises a link for the audit log.
+func describeLink(l *Link) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "scope=%s", l.Scope)
+	if !l.Expires.IsZero() {
+		fmt.Fprintf(&b, " expires=%s", l.Expires.Format(time.RFC3339))
+	}
+	p := &l.Policy
+	if p.Anonymous {
+		b.WriteString(" anonymous")
+	}
+	for _, f := range []struct {
+		name string
+		v    []string
+	}{{"idps", p.IDPs}, {"groups", p.Groups}, {"emails", p.Emails}, {"domains", p.Domains}} {
+		if len(f.v) > 0 {
+			fmt.Fprintf(&b, " %s=%s", f.name, strings.Join(f.v, ","))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,407 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secureshare/secureshare/idp"
+)
+
+// testClock is a settable clock.
+type testClock struct{ now time.Time }
+
+func (c *testClock) Now() time.Time { return c.now }
+
+func (c *testClock) advance(d time.Duration) { c.now = c.now.Add(d) }
+
+// newTestService returns a Service over a fake store, a clock at t0, and
+// counting randomness.
+func newTestService(t *testing.T) (*Service, *fakeStore, *testClock) {
+	t.Helper()
+	st := newFakeStore()
+	clk := &testClock{now: t0}
+	s, err := NewService(Config{Store: st, Now: clk.Now,
+		Rand: mrand.NewChaCha8([32]byte{1, 2, 3})})
+	require.NoError(t, err)
+	return s, st, clk
+}
+
+// viewer is a profile that passes the fixture link's policy.
+func viewer() *idp.Profile {
+	return &idp.Profile{IDP: "okta", Email: "x@example.com", Groups: []string{"Auditors"},
+		NameID: samlNameID("x@example.com"), SessionIndex: "idx-1"}
+}
+
+// treeSpec is a tree link for Partners or Auditors at example.com.
+func treeSpec() LinkSpec {
+	return LinkSpec{Space: "ENG", Scope: ScopePageTree, PageID: "100", Title: "Q1 plan",
+		CreatedBy: "admin@corp.com",
+		Policy: Policy{IDPs: []string{"okta"}, Groups: []string{"Partners", "Auditors"},
+			Domains: []string{"example.com"}}}
+}
+
+var childPage = Page{ID: "102", Space: "ENG", Ancestors: []string{"100"}}
+
+func TestNewService(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"no store", Config{}},
+		{"negative lifetime", Config{Store: newFakeStore(), SessionLifetime: -time.Second}},
+		{"negative idle", Config{Store: newFakeStore(), SessionIdleTimeout: -time.Second}},
+		{"negative request", Config{Store: newFakeStore(), RequestLifetime: -time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewService(tt.cfg)
+
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+		})
+	}
+
+	s, err := NewService(Config{Store: newFakeStore()})
+	require.NoError(t, err)
+	assert.Equal(t, DefaultSessionLifetime, s.sessionLife)
+	assert.Equal(t, DefaultSessionIdleTimeout, s.idle)
+	assert.Equal(t, DefaultRequestLifetime, s.requestLife)
+}
+
+func TestCreateLink(t *testing.T) {
+	s, st, _ := newTestService(t)
+	ctx := context.Background()
+
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+
+	h, err := HashToken(token)
+	require.NoError(t, err)
+	assert.Equal(t, h, l.TokenHash)
+	assert.NotEmpty(t, l.ID)
+	assert.Equal(t, t0, l.Created)
+	assert.True(t, l.Expires.IsZero())
+	stored, err := st.Link(ctx, l.ID)
+	require.NoError(t, err)
+	assert.Equal(t, l, stored)
+	assert.NotContains(t, fmt.Sprintf("%+v", st.links), token, "the token itself is never stored")
+
+	events := st.events()
+	require.Len(t, events, 1)
+	assert.Equal(t, EventLinkCreated, events[0].Kind)
+	assert.Equal(t, "admin@corp.com", events[0].Actor)
+	assert.Equal(t, l.ID, events[0].LinkID)
+	assert.Contains(t, events[0].Detail, "groups=Partners,Auditors")
+	assert.NotContains(t, events[0].Detail, token)
+}
+
+func TestCreateLinkNormalisesPolicy(t *testing.T) {
+	s, _, _ := newTestService(t)
+	spec := treeSpec()
+	spec.Title = "  Q1  "
+	spec.Policy = Policy{
+		IDPs:    []string{" okta", "okta", ""},
+		Groups:  []string{"Partners", " Partners ", "partners"},
+		Emails:  []string{"A@Example.COM", "a@example.com"},
+		Domains: []string{"@Partner.ORG", "partner.org", " "},
+	}
+
+	l, _, err := s.CreateLink(context.Background(), spec)
+	require.NoError(t, err)
+
+	assert.Equal(t, "Q1", l.Title)
+	assert.Equal(t, []string{"okta"}, l.Policy.IDPs)
+	assert.Equal(t, []string{"Partners", "partners"}, l.Policy.Groups, "group case is kept")
+	assert.Equal(t, []string{"a@example.com"}, l.Policy.Emails)
+	assert.Equal(t, []string{"partner.org"}, l.Policy.Domains)
+}
+
+func TestCreateLinkRefuses(t *testing.T) {
+	tests := []struct {
+		name  string
+		space Space
+		edit  func(*LinkSpec)
+		field string
+	}{
+		{name: "no space", edit: func(l *LinkSpec) { l.Space = "" }, field: "Space"},
+		{name: "no scope", edit: func(l *LinkSpec) { l.Scope = "" }, field: "Scope"},
+		{name: "unknown scope", edit: func(l *LinkSpec) { l.Scope = "site" }, field: "Scope"},
+		{name: "space link naming a page", edit: func(l *LinkSpec) { l.Scope = ScopeSpace },
+			field: "PageID"},
+		{name: "page link without page", edit: func(l *LinkSpec) { l.PageID = "" },
+			field: "PageID"},
+		{name: "no creator", edit: func(l *LinkSpec) { l.CreatedBy = "" }, field: "CreatedBy"},
+		{name: "anonymous with rules", edit: func(l *LinkSpec) { l.Policy.Anonymous = true },
+			field: "Policy.Anonymous"},
+		{name: "anonymous in SSO space", space: Space{Key: "ENG", SSOEnforced: true},
+			edit: func(l *LinkSpec) { l.Policy = Policy{Anonymous: true} }, field: "Policy.Anonymous"},
+		{name: "IdP not allowed in space", space: Space{Key: "ENG", IDPs: []string{"entra"}},
+			field: "Policy.IDPs"},
+		{name: "email without domain", edit: func(l *LinkSpec) { l.Policy.Emails = []string{"bob"} },
+			field: "Policy.Emails"},
+		{name: "email ending in @", edit: func(l *LinkSpec) { l.Policy.Emails = []string{"bob@"} },
+			field: "Policy.Emails"},
+		{name: "domain with @", edit: func(l *LinkSpec) { l.Policy.Domains = []string{"a@b.com"} },
+			field: "Policy.Domains"},
+		{name: "expiry passed", edit: func(l *LinkSpec) { l.Expires = t0 }, field: "Expires"},
+		{name: "expiry beyond space maximum", space: Space{Key: "ENG", MaxLifetime: time.Hour},
+			edit: func(l *LinkSpec) { l.Expires = t0.Add(time.Hour + time.Second) }, field: "Expires"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, st, _ := newTestService(t)
+			if tt.space.Key != "" {
+				st.spaces[tt.space.Key] = tt.space
+			}
+			spec := treeSpec()
+			if tt.edit != nil {
+				tt.edit(&spec)
+			}
+
+			_, token, err := s.CreateLink(context.Background(), spec)
+
+			var ve *ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.field, ve.Field)
+			assert.Empty(t, token)
+			assert.Empty(t, st.links)
+			assert.Empty(t, st.events())
+		})
+	}
+}
+
+func TestCreateLinkExpiry(t *testing.T) {
+	tests := []struct {
+		name  string
+		space Space
+		ask   time.Time
+		want  time.Time
+	}{
+		{name: "no limits, no expiry", want: time.Time{}},
+		{name: "no limits, expiry kept", ask: t0.Add(48 * time.Hour), want: t0.Add(48 * time.Hour)},
+		{name: "space default", space: Space{DefaultLifetime: 24 * time.Hour},
+			want: t0.Add(24 * time.Hour)},
+		{name: "space maximum without default", space: Space{MaxLifetime: 72 * time.Hour},
+			want: t0.Add(72 * time.Hour)},
+		{name: "at the maximum", space: Space{MaxLifetime: time.Hour}, ask: t0.Add(time.Hour),
+			want: t0.Add(time.Hour)},
+		{name: "sub-microsecond truncated", ask: t0.Add(time.Hour + 999),
+			want: t0.Add(time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, st, _ := newTestService(t)
+			tt.space.Key = "ENG"
+			st.spaces["ENG"] = tt.space
+			spec := treeSpec()
+			spec.Expires = tt.ask
+
+			l, _, err := s.CreateLink(context.Background(), spec)
+			require.NoError(t, err)
+
+			assert.True(t, tt.want.Equal(l.Expires), "want %s, got %s", tt.want, l.Expires)
+		})
+	}
+}
+
+func TestOpen(t *testing.T) {
+	s, st, _ := newTestService(t)
+	ctx := context.Background()
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+	outsider := viewer()
+	outsider.Groups = []string{"Engineering"}
+
+	tests := []struct {
+		name   string
+		token  string
+		viewer *idp.Profile
+		page   Page
+		want   Outcome
+		reason Reason
+		event  EventKind
+		linkID string
+	}{
+		{"allowed", token, viewer(), childPage, Allow, ReasonAllowed, EventLinkOpened, l.ID},
+		{"not signed in", token, nil, childPage, LoginRequired, ReasonLoginRequired, "", l.ID},
+		{"not in groups", token, outsider, childPage, Deny, ReasonNotInGroups, EventLinkDenied, l.ID},
+		{"outside scope", token, viewer(), Page{ID: "7", Space: "ENG"}, Deny, ReasonOutsideScope,
+			EventLinkDenied, l.ID},
+		{"unknown token", flipFirst(token), viewer(), childPage, Deny, ReasonUnknownLink,
+			EventLinkDenied, ""},
+		{"malformed token", "nope", nil, childPage, Deny, ReasonUnknownLink, EventLinkDenied, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(st.events())
+
+			got, d, err := s.Open(ctx, tt.token, tt.viewer, tt.page)
+			require.NoError(t, err)
+
+			assert.Equal(t, tt.want, d.Outcome)
+			assert.Equal(t, tt.reason, d.Reason)
+			assert.Equal(t, tt.linkID, got.ID)
+			events := st.events()[before:]
+			if tt.event == "" {
+				assert.Empty(t, events)
+				return
+			}
+			require.Len(t, events, 1)
+			e := events[0]
+			assert.Equal(t, tt.event, e.Kind)
+			assert.Equal(t, tt.linkID, e.LinkID)
+			assert.Equal(t, tt.page.ID, e.PageID)
+			if tt.want == Deny {
+				assert.Equal(t, tt.reason.String(), e.Reason)
+				assert.Equal(t, d.Message(), e.Detail)
+			}
+			if tt.viewer != nil {
+				assert.Equal(t, tt.viewer.Email, e.Actor)
+				assert.Equal(t, tt.viewer.IDP, e.IDP)
+			}
+			assert.NotContains(t, fmt.Sprintf("%+v", e), token)
+		})
+	}
+}
+
+func TestOpenStorageFailures(t *testing.T) {
+	boom := errors.New("disk on fire")
+	tests := []struct {
+		name string
+		fail func(*fakeStore)
+	}{
+		{"store down", func(f *fakeStore) { f.err = boom }},
+		{"audit down", func(f *fakeStore) { f.auditErr = boom }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, st, _ := newTestService(t)
+			_, token, err := s.CreateLink(context.Background(), treeSpec())
+			require.NoError(t, err)
+			tt.fail(st)
+
+			_, d, err := s.Open(context.Background(), token, viewer(), childPage)
+
+			require.ErrorIs(t, err, boom)
+			assert.False(t, d.Allowed(), "a failure denies")
+		})
+	}
+}
+
+func TestRevokeAndReenable(t *testing.T) {
+	s, st, clk := newTestService(t)
+	ctx := context.Background()
+	l, oldToken, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+	clk.advance(time.Minute)
+
+	revoked, err := s.RevokeLink(ctx, l.ID, "boss@corp.com")
+	require.NoError(t, err)
+	assert.Equal(t, clk.now, revoked.Revoked)
+	assert.Equal(t, "boss@corp.com", revoked.RevokedBy)
+	_, d, err := s.Open(ctx, oldToken, viewer(), childPage)
+	require.NoError(t, err)
+	assert.Equal(t, ReasonRevoked, d.Reason)
+
+	again, err := s.RevokeLink(ctx, l.ID, "other@corp.com")
+	require.NoError(t, err)
+	assert.Equal(t, revoked, again, "revoking twice changes nothing")
+
+	clk.advance(time.Minute)
+	back, newToken, err := s.ReenableLink(ctx, l.ID, "boss@corp.com", time.Time{})
+	require.NoError(t, err)
+	assert.NotEqual(t, oldToken, newToken)
+	assert.True(t, back.Revoked.IsZero())
+	assert.Equal(t, l.ID, back.ID)
+
+	_, d, err = s.Open(ctx, oldToken, viewer(), childPage)
+	require.NoError(t, err)
+	assert.Equal(t, ReasonUnknownLink, d.Reason, "a revoked token never works again")
+	_, d, err = s.Open(ctx, newToken, viewer(), childPage)
+	require.NoError(t, err)
+	assert.True(t, d.Allowed())
+
+	var kinds []EventKind
+	for _, e := range st.events() {
+		if e.LinkID == l.ID {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	assert.Equal(t, []EventKind{EventLinkCreated, EventLinkRevoked, EventLinkDenied,
+		EventLinkReenabled, EventLinkOpened}, kinds)
+}
+
+func TestReenableLinkExpiry(t *testing.T) {
+	s, st, clk := newTestService(t)
+	ctx := context.Background()
+	st.spaces["ENG"] = Space{Key: "ENG", MaxLifetime: time.Hour}
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+	clk.advance(2 * time.Hour)
+	_, d, err := s.Open(ctx, token, viewer(), childPage)
+	require.NoError(t, err)
+	require.Equal(t, ReasonExpired, d.Reason)
+
+	_, _, err = s.ReenableLink(ctx, l.ID, "boss@corp.com", clk.now.Add(2*time.Hour))
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve, "the space maximum applies")
+
+	back, _, err := s.ReenableLink(ctx, l.ID, "boss@corp.com", time.Time{})
+	require.NoError(t, err)
+	assert.Equal(t, clk.now.Add(time.Hour), back.Expires)
+}
+
+func TestRevokeUnknownLink(t *testing.T) {
+	s, _, _ := newTestService(t)
+
+	_, err := s.RevokeLink(context.Background(), "nope", "boss@corp.com")
+	require.ErrorIs(t, err, ErrNotFound)
+	_, _, err = s.ReenableLink(context.Background(), "nope", "boss@corp.com", time.Time{})
+	require.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestListLinks(t *testing.T) {
+	s, _, clk := newTestService(t)
+	ctx := context.Background()
+	var ids []string
+	for i := range 5 {
+		spec := treeSpec()
+		spec.PageID = fmt.Sprint(100 + i)
+		l, _, err := s.CreateLink(ctx, spec)
+		require.NoError(t, err)
+		ids = append(ids, l.ID)
+		clk.advance(time.Second)
+	}
+	_, err := s.RevokeLink(ctx, ids[1], "boss@corp.com")
+	require.NoError(t, err)
+
+	var got []string
+	q := LinkQuery{Space: "ENG", ExcludeRevoked: true, Limit: 2}
+	for {
+		links, next, err := s.ListLinks(ctx, q)
+		require.NoError(t, err)
+		for _, l := range links {
+			got = append(got, l.ID)
+		}
+		if next == "" {
+			break
+		}
+		q.Cursor = next
+	}
+	assert.Equal(t, []string{ids[0], ids[2], ids[3], ids[4]}, got)
+}
+
+// flipFirst returns token with a different, still valid, first character.
+func flipFirst(token string) string {
+	if token[0] == 'A' {
+		return "B" + token[1:]
+	}
+	return "A" + token[1:]
+}
