@@ -1,6 +1,10 @@
 package idp
 
-import "github.com/secureshare/secureshare/saml"
+import (
+	"strings"
+
+	"github.com/secureshare/secureshare/saml"
+)
 
 // Profile is what Secure Share knows about a signed-in person, mapped from
 // a verified [saml.Assertion] by an IdP's attribute mapping.
@@ -30,4 +34,18 @@ type Profile struct {
 	SessionIndex string
 	// Attributes holds every attribute the IdP sent, unmapped.
 	Attributes []saml.Attribute
+}
+
+// HasGroup reports whether the profile lists group g: an exact match, or a
+// match without regard to case when GroupsCaseInsensitive is set. It never
+// matches part of a group name. HasGroup knows nothing of GroupsOverage: a
+// caller enforcing group membership must check GroupsOverage first and
+// refuse, because the IdP left the groups out.
+func (p Profile) HasGroup(g string) bool {
+	for _, x := range p.Groups {
+		if x == g || (p.GroupsCaseInsensitive && strings.EqualFold(x, g)) {
+			return true
+		}
+	}
+	return false
 }

@@ -35,6 +35,26 @@
 // failed and whose Want and Got fields hold the compared values, or a
 // *[StatusError] when the IdP itself reported a failure.
 //
+// # Metadata
+//
+// [SPMetadata] renders our EntityDescriptor for the IdP administrator, and
+// [ParseIDPMetadata] reads an IdP's, choosing the entity from an
+// EntitiesDescriptor by ID (or the only one with an IDPSSODescriptor),
+// keeping every signing certificate for key rollover, refusing metadata
+// past its validUntil, and, when [MetadataOptions.TrustedCertificates] is
+// set, requiring a valid signature by one of them. [ParseCertificate]
+// accepts a certificate pasted in any of the usual shapes.
+//
+// # Requests and logout
+//
+// A [RequestBuilder] makes AuthnRequests for the HTTP-Redirect binding
+// (a URL, signed over the query string when a key is configured) and the
+// HTTP-POST binding (a [PostForm] whose WriteHTML takes a CSP nonce). Each
+// returns the request ID, which the caller keeps and later passes to
+// [Verifier.Verify]. The same builder makes LogoutRequests and
+// LogoutResponses; a [LogoutVerifier] checks those an IdP sends, by
+// Redirect (pass the raw query string untouched) or by POST.
+//
 // # What is not supported
 //
 // The Artifact and SOAP bindings, SAML 1.1, EncryptedAttribute, assertions

@@ -217,11 +217,6 @@ func (c *check) response(root *etree.Element) (*Assertion, error) {
 		return nil, mismatch(CheckSchema, "document is not a SAML Response",
 			"samlp:Response", qname(root.Space, root.Tag))
 	}
-	if n := countAssertions(root); n != 1 {
-		return nil, mismatch(CheckSchema, "a Response must carry exactly one assertion",
-			"1", fmt.Sprint(n))
-	}
-
 	// A signed Response is replaced by its verified copy.
 	resp, alg, err := verifyEnveloped(root, c.v.cfg.IDPCertificates, c.policy)
 	signed := err == nil
@@ -235,6 +230,10 @@ func (c *check) response(root *etree.Element) (*Assertion, error) {
 	a := &Assertion{ResponseSigned: signed, SignatureAlgorithm: alg}
 	if err := c.responseFields(resp, a); err != nil {
 		return nil, err
+	}
+	if n := countAssertions(root); n != 1 {
+		return nil, mismatch(CheckSchema, "a Response must carry exactly one assertion",
+			"1", fmt.Sprint(n))
 	}
 
 	// The assertion is looked up twice: in the original tree, where its own

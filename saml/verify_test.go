@@ -186,7 +186,7 @@ func TestVerifyChecks(t *testing.T) {
 				return vReplaceOnce(t, signed, "</samlp:Response>",
 					`<saml:Assertion ID="_x" Version="2.0"/></samlp:Response>`)
 			},
-			want: CheckSchema,
+			want: CheckSignature,
 		},
 		{
 			name: "duplicate IDs",
@@ -542,4 +542,18 @@ func corruptSignatureValue(t *testing.T, doc []byte) []byte {
 	require.NoError(t, err)
 	raw[10] ^= 0xff
 	return vReplaceOnce(t, doc, string(m[1]), base64.StdEncoding.EncodeToString(raw))
+}
+
+func TestVerifyStatusWithoutAssertion(t *testing.T) {
+	v := newVVerifier(t, nil)
+	doc := vResp{Status: StatusRequester, SubStatus: "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"}.xml(t)
+	noAssertion := regexp.MustCompile(`(?s)<saml:Assertion .*</saml:Assertion>`).ReplaceAll(doc, nil)
+	signed := vSign(t, noAssertion, vSignOpts{response: true})
+
+	_, err := vVerifyDoc(v, signed)
+
+	var se *StatusError
+	require.ErrorAs(t, err, &se, "a failure Response carries no assertion: %v", err)
+	assert.Equal(t, StatusRequester, se.Code)
+	assert.Equal(t, "urn:oasis:names:tc:SAML:2.0:status:RequestDenied", se.SubCode)
 }

@@ -269,6 +269,16 @@ func (p *IDP) readRand(b []byte) error {
 	return nil
 }
 
+// newDocument returns an empty document that writes character references
+// for carriage returns in text and for tabs and line breaks in attribute
+// values, so that a parser reads back exactly the values that were signed.
+func newDocument() *etree.Document {
+	d := etree.NewDocument()
+	d.WriteSettings.CanonicalText = true
+	d.WriteSettings.CanonicalAttrVal = true
+	return d
+}
+
 // endpoint appends an endpoint element with Binding and Location.
 func endpoint(parent *etree.Element, tag string, b saml.Binding, location string) {
 	e := parent.CreateElement(tag)
@@ -279,7 +289,7 @@ func endpoint(parent *etree.Element, tag string, b saml.Binding, location string
 // serialize writes el as a standalone document without an XML
 // declaration.
 func serialize(el *etree.Element) ([]byte, error) {
-	doc := etree.NewDocument()
+	doc := newDocument()
 	doc.SetRoot(el)
 	b, err := doc.WriteToBytes()
 	if err != nil {

@@ -122,9 +122,13 @@ type ResponseOptions struct {
 }
 
 // Response returns the XML of a SAML 2.0 Response (SAML 2.0 Core, section
-// 3.3.3) as described by opts, signed with the IDP's key.
+// 3.3.3) as described by opts. The Assertion is signed first (when
+// opts.SignAssertion), then encrypted (when opts.EncryptFor is set), then
+// the Response is signed (when opts.SignResponse).
 //
-// The document has no XML declaration and no insignificant whitespace.
+// The document has no XML declaration and no insignificant whitespace;
+// carriage returns in values are written as character references, so a
+// parser reads back exactly the signed values.
 // Response checks nothing about opts beyond what it needs to build the
 // document: tests can produce expired, misaddressed or unsigned messages.
 func (p *IDP) Response(opts ResponseOptions) ([]byte, error) {
@@ -314,7 +318,7 @@ func (p *IDP) subject(a *etree.Element, o ResponseOptions) error {
 // encryptAssertion replaces the Assertion of the serialised Response doc
 // with a saml2:EncryptedAssertion.
 func (p *IDP) encryptAssertion(doc []byte, o ResponseOptions) ([]byte, error) {
-	d := etree.NewDocument()
+	d := newDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
 		return nil, fmt.Errorf("samltest: reparsing: %w", err)
 	}

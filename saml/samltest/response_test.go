@@ -28,6 +28,8 @@ func baseOptions() ResponseOptions {
 			{Name: "urn:oid:2.5.4.42", FriendlyName: "givenName",
 				NameFormat: "urn:oasis:names:tc:SAML:2.0:attrname-format:uri", Values: []string{"Bob"}},
 			{Name: "groups", Values: []string{"partners", "engineering", "a & <b>"}},
+			{Name: "address", FriendlyName: "postal\taddress",
+				Values: []string{"1 Main St.\r\nSuite 2\t\"B\"", " padded "}},
 			{Name: "empty"},
 		},
 	}
@@ -159,7 +161,8 @@ func TestResponseContent(t *testing.T) {
 	doc, err := p.Response(o)
 	require.NoError(t, err)
 	assert.False(t, strings.HasPrefix(string(doc), "<?xml"), "no XML declaration")
-	assert.NotContains(t, string(doc), "\n", "no insignificant whitespace")
+	assert.NotContains(t, string(doc), ">\n", "no insignificant whitespace")
+	assert.Contains(t, string(doc), "1 Main St.&#xD;\n", "a CR survives parsing")
 
 	r := parseDoc(t, doc)
 	issue, expiry := "2026-12-03T12:00:00.001Z", "2026-12-03T12:10:00.001Z"

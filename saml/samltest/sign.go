@@ -26,7 +26,7 @@ import (
 // nothing about its content. A Response holding only an
 // EncryptedAssertion cannot have its assertion signed.
 func (p *IDP) Sign(doc []byte, signResponse, signAssertion bool) ([]byte, error) {
-	d := etree.NewDocument()
+	d := newDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
 		return nil, fmt.Errorf("samltest: parsing the document: %w", err)
 	}

@@ -1,0 +1,158 @@
+package idp
+
+import (
+	"crypto/x509"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secureshare/secureshare/saml"
+)
+
+func TestParseCertificates(t *testing.T) {
+	now := time.Now()
+	a := newKeyPair(t, "a", now.Add(-time.Hour), now.Add(time.Hour)).cert
+	b := newKeyPair(t, "b", now.Add(-time.Hour), now.Add(time.Hour)).cert
+	b64 := certBase64(a)
+	wrapped := func(s string, n int, sep string) string {
+		var parts []string
+		for len(s) > n {
+			parts = append(parts, s[:n])
+			s = s[n:]
+		}
+		return strings.Join(append(parts, s), sep)
+	}
+
+	tests := []struct {
+		name string
+		text string
+		want []*x509.Certificate
+	}{
+		{name: "pem", text: certPEM(a), want: []*x509.Certificate{a}},
+		{name: "pem with crlf", text: strings.ReplaceAll(certPEM(a), "\n", "\r\n"),
+			want: []*x509.Certificate{a}},
+		{name: "pem indented", text: "\n\n  " + strings.ReplaceAll(certPEM(a), "\n", "\n    "),
+			want: []*x509.Certificate{a}},
+		{name: "bare base64", text: b64, want: []*x509.Certificate{a}},
+		{name: "base64 wrapped at 64 with crlf", text: wrapped(b64, 64, "\r\n"),
+			want: []*x509.Certificate{a}},
+		{name: "base64 with spaces and tabs", text: "  " + wrapped(b64, 76, " \t") + "\n",
+			want: []*x509.Certificate{a}},
+		{name: "base64 with xml carriage returns", text: wrapped(b64, 64, "&#13;\n"),
+			want: []*x509.Certificate{a}},
+		{name: "two pem certificates during rollover", text: certPEM(a) + "\n" + certPEM(b),
+			want: []*x509.Certificate{a, b}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCertificates(tt.text)
+			require.NoError(t, err)
+			require.Len(t, got, len(tt.want))
+			for i := range got {
+				assert.True(t, got[i].Equal(tt.want[i]), "certificate %d", i)
+			}
+		})
+	}
+}
+
+func TestParseCertificatesRefused(t *testing.T) {
+	now := time.Now()
+	a := newKeyPair(t, "a", now.Add(-time.Hour), now.Add(time.Hour))
+	pemA := certPEM(a.cert)
+	tests := []struct {
+		name     string
+		text     string
+		wantText string
+	}{
+		{name: "empty", text: "  \r\n ", wantText: "empty"},
+		{name: "not base64", text: "hello world!", wantText: "base64"},
+		{name: "base64 of garbage", text: "aGVsbG8gd29ybGQ=", wantText: "X.509"},
+		{name: "truncated pem", text: pemA[:len(pemA)-40], wantText: "PEM"},
+		{name: "pem then junk", text: pemA + "junk", wantText: "after certificate 1"},
+		{name: "private key",
+			text:     "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+			wantText: "certificate 1"},
+		{name: "too large", text: strings.Repeat("A", maxCertificateText+1), wantText: "larger"},
+		{name: "too many", text: strings.Repeat(pemA, maxPastedCertificates+1), wantText: "more than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCertificates(tt.text)
+			require.Error(t, err)
+			assert.Nil(t, got)
+			assert.Contains(t, err.Error(), tt.wantText)
+			assert.True(t, strings.HasPrefix(err.Error(), "idp: "), err.Error())
+		})
+	}
+}
+
+func TestParseCertificatesErrorIsValidationError(t *testing.T) {
+	_, err := ParseCertificates("aGVsbG8=")
+	var ve *saml.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, saml.CheckCertificate, ve.Check)
+}
+
+func TestConfigWarnings(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	tests := []struct {
+		name      string
+		from, to  time.Time
+		edit      func(c *Config)
+		wantField string
+		wantText  []string
+	}{
+		{name: "valid for a year", from: now.Add(-day), to: now.Add(365 * day)},
+		{name: "exactly 30 days left", from: now.Add(-day), to: now.Add(30 * day)},
+		{name: "expires in 10 days", from: now.Add(-day), to: now.Add(10*day + time.Hour),
+			wantField: "SigningCertificates",
+			wantText:  []string{"expires on 2026-06-11", "in 10 days", `"cert"`}},
+		{name: "expired", from: now.Add(-400 * day), to: now.Add(-day),
+			wantField: "SigningCertificates", wantText: []string{"expired on 2026-05-31"}},
+		{name: "not yet valid", from: now.Add(day), to: now.Add(365 * day),
+			wantField: "SigningCertificates", wantText: []string{"not valid until"}},
+		{name: "sha1 allowed", from: now.Add(-day), to: now.Add(365 * day),
+			edit: func(c *Config) { c.InsecureAllowSHA1 = true }, wantField: "InsecureAllowSHA1",
+			wantText: []string{"RSA-SHA256"}},
+		{name: "rsa1_5 allowed", from: now.Add(-day), to: now.Add(365 * day),
+			edit: func(c *Config) { c.InsecureAllowRSA15 = true }, wantField: "InsecureAllowRSA15",
+			wantText: []string{"OAEP"}},
+		{name: "expiry ignored", from: now.Add(-day), to: now.Add(365 * day),
+			edit:      func(c *Config) { c.InsecureIgnoreCertificateExpiry = true },
+			wantField: "InsecureIgnoreCertificateExpiry", wantText: []string{"expired"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Config{SigningCertificates: []*x509.Certificate{
+				newKeyPair(t, "cert", tt.from, tt.to).cert}}
+			if tt.edit != nil {
+				tt.edit(c)
+			}
+			ws := c.Warnings(now)
+			if tt.wantField == "" {
+				assert.Empty(t, ws)
+				return
+			}
+			require.Len(t, ws, 1, "%v", ws)
+			assert.Equal(t, tt.wantField, ws[0].Field)
+			for _, s := range tt.wantText {
+				assert.Contains(t, ws[0].Msg, s)
+			}
+		})
+	}
+}
+
+func TestConfigWarningsNumbersCertificates(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ok := newKeyPair(t, "new", now.Add(-time.Hour), now.Add(1000*time.Hour)).cert
+	old := newKeyPair(t, "old", now.Add(-1000*time.Hour), now.Add(-time.Hour)).cert
+	c := &Config{SigningCertificates: []*x509.Certificate{ok, old, nil}}
+	ws := c.Warnings(now)
+	require.Len(t, ws, 1)
+	assert.Contains(t, ws[0].Msg, `signing certificate 2 of 3 ("old") expired`)
+	assert.Equal(t, "SigningCertificates: "+ws[0].Msg, ws[0].String())
+}

@@ -1,0 +1,237 @@
+package idp
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+const (
+	// DefaultRefreshInterval is how long metadata is used before it is
+	// fetched again when it carries no cacheDuration.
+	DefaultRefreshInterval = 24 * time.Hour
+	// DefaultMinRefreshInterval is the shortest interval between scheduled
+	// fetches, whatever cacheDuration or validUntil say.
+	DefaultMinRefreshInterval = 5 * time.Minute
+	// DefaultRetryInterval is how soon a failed fetch is retried.
+	DefaultRetryInterval = 10 * time.Minute
+)
+
+// RefresherConfig configures a [Refresher].
+type RefresherConfig struct {
+	// Fetcher fetches the metadata. Required.
+	Fetcher *Fetcher
+	// Interval is how long a copy is used when the metadata has no
+	// cacheDuration; zero means [DefaultRefreshInterval]. A shorter
+	// cacheDuration wins.
+	Interval time.Duration
+	// MinInterval floors every scheduled wait; zero means
+	// [DefaultMinRefreshInterval].
+	MinInterval time.Duration
+	// RetryInterval is the wait after a failed fetch; zero means
+	// [DefaultRetryInterval].
+	RetryInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// After returns a channel that receives after d, like time.After; nil
+	// means time.After. Tests inject a fake to control [Refresher.Run].
+	After func(d time.Duration) <-chan time.Time
+	// Logger receives a warning for each failed fetch and a note when the
+	// signing certificates change; nil logs nothing. Failures are also
+	// always available from [Refresher.Status].
+	Logger *slog.Logger
+}
+
+// Refresher keeps an IdP's metadata current: it re-fetches before
+// validUntil and after cacheDuration (SAML 2.0 Metadata, section 2.3.1),
+// keeps the last good copy when a fetch fails, and reports the failure, so
+// that a rolled-over signing certificate is picked up without an
+// administrator. It is safe for concurrent use.
+//
+// Call [Refresher.Refresh] once at start-up, then run [Refresher.Run] in a
+// goroutine. Readers call [Refresher.Metadata] before each use, which fails
+// closed once the last good copy has expired.
+type Refresher struct {
+	cfg RefresherConfig
+
+	fetchMu sync.Mutex // serialises Refresh
+	mu      sync.Mutex // guards status
+	status  RefreshStatus
+}
+
+// RefreshStatus is the state of a [Refresher], for an admin page.
+type RefreshStatus struct {
+	// Metadata is the last good copy; nil before the first success.
+	Metadata *Metadata
+	// LastAttempt and LastSuccess are when the last fetch was tried and
+	// when one last succeeded; zero when none.
+	LastAttempt time.Time
+	LastSuccess time.Time
+	// LastError is the error of the last fetch, nil when it succeeded.
+	LastError error
+	// NextRefresh is when [Refresher.Run] will fetch next.
+	NextRefresh time.Time
+}
+
+// NewRefresher checks cfg and returns a Refresher holding no metadata yet.
+func NewRefresher(cfg RefresherConfig) (*Refresher, error) {
+	if cfg.Fetcher == nil {
+		return nil, errors.New("idp: refresher needs a Fetcher")
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultRefreshInterval
+	}
+	if cfg.MinInterval <= 0 {
+		cfg.MinInterval = DefaultMinRefreshInterval
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = DefaultRetryInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.After == nil {
+		cfg.After = time.After
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Refresher{cfg: cfg}, nil
+}
+
+// Refresh fetches the metadata now. On success the new copy replaces the
+// old one; on failure the last good copy is kept, the error is recorded in
+// [Refresher.Status] and returned.
+func (r *Refresher) Refresh(ctx context.Context) error {
+	r.fetchMu.Lock()
+	defer r.fetchMu.Unlock()
+	r.mu.Lock()
+	prev := r.status.Metadata
+	r.mu.Unlock()
+
+	md, err := r.cfg.Fetcher.Fetch(ctx, prev)
+	now := r.cfg.Now()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status.LastAttempt = now
+	r.status.LastError = err
+	url := r.cfg.Fetcher.URL()
+	if err != nil {
+		r.status.NextRefresh = now.Add(r.retryWait(now))
+		r.cfg.Logger.WarnContext(ctx, "idp: metadata refresh failed; keeping the last good copy",
+			"url", url, "error", err, "last_success", r.status.LastSuccess,
+			"retry_at", r.status.NextRefresh)
+		return err
+	}
+	if prev != nil && !sameCertificates(prev.IDP.SigningCertificates, md.IDP.SigningCertificates) {
+		r.cfg.Logger.InfoContext(ctx, "idp: metadata signing certificates changed", "url", url,
+			"entity_id", md.IDP.EntityID, "before", len(prev.IDP.SigningCertificates),
+			"after", len(md.IDP.SigningCertificates))
+	}
+	r.status.Metadata = md
+	r.status.LastSuccess = now
+	r.status.NextRefresh = now.Add(r.wait(md, now))
+	return nil
+}
+
+// Run refreshes at [RefreshStatus.NextRefresh] until ctx is done, then
+// returns ctx.Err(). It fetches at once if nothing was fetched yet. Failures
+// are recorded in [Refresher.Status] and retried after RetryInterval.
+func (r *Refresher) Run(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		next, fetched := r.status.NextRefresh, !r.status.LastAttempt.IsZero()
+		r.mu.Unlock()
+
+		if fetched {
+			d := next.Sub(r.cfg.Now())
+			if d > 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-r.cfg.After(d):
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		_ = r.Refresh(ctx) // recorded in status
+	}
+}
+
+// Metadata returns the last good copy. Before the first success it returns
+// the last fetch error, or [ErrNoMetadata]; once the copy's validUntil has
+// passed it returns a *[MetadataExpiredError], so that sign-ins fail closed
+// rather than trust keys the IdP may have retired.
+func (r *Refresher) Metadata() (*Metadata, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	md := r.status.Metadata
+	if md == nil {
+		if r.status.LastError != nil {
+			return nil, r.status.LastError
+		}
+		return nil, ErrNoMetadata
+	}
+	now := r.cfg.Now()
+	if md.Expired(now) {
+		return nil, &MetadataExpiredError{EntityID: md.IDP.EntityID,
+			ValidUntil: md.IDP.ValidUntil, Now: now}
+	}
+	return md, nil
+}
+
+// Status returns a snapshot of the refresher's state.
+func (r *Refresher) Status() RefreshStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+// wait is how long to use md fetched at now: the interval (or a shorter
+// cacheDuration), but leaving half the time to validUntil so that a
+// failure can be retried before the copy expires; never below MinInterval.
+func (r *Refresher) wait(md *Metadata, now time.Time) time.Duration {
+	d := r.cfg.Interval
+	if cd := md.IDP.CacheDuration; cd > 0 && cd < d {
+		d = cd
+	}
+	if vu := md.IDP.ValidUntil; !vu.IsZero() {
+		if half := vu.Sub(now) / 2; half < d {
+			d = half
+		}
+	}
+	return max(d, r.cfg.MinInterval)
+}
+
+// retryWait is the wait after a failure: RetryInterval, but no later than
+// the normal schedule of the copy in hand.
+func (r *Refresher) retryWait(now time.Time) time.Duration {
+	d := r.cfg.RetryInterval
+	if md := r.status.Metadata; md != nil {
+		if w := r.status.LastSuccess.Add(r.wait(md, r.status.LastSuccess)).Sub(now); w > 0 &&
+			w < d {
+			d = w
+		}
+	}
+	return max(d, time.Second)
+}
+
+// sameCertificates reports whether a and b hold the same certificates in
+// the same order.
+func sameCertificates(a, b []*x509.Certificate) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
+}
