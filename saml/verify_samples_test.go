@@ -2,6 +2,7 @@ package saml
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -40,6 +41,8 @@ func TestVerifyRealIDPSamples(t *testing.T) {
 		ngrokACS = "https://29ee6d2e.ngrok.io/saml/acs"
 	)
 	allowSHA1 := func(c *VerifierConfig) { c.InsecureAllowSHA1 = true }
+	oktaSPKey := vSampleKey(t, "okta-encrypted-sp-key.pem")
+	withOktaSPKey := func(c *VerifierConfig) { c.DecryptionKeys = []*rsa.PrivateKey{oktaSPKey} }
 	cases := []sampleCase{
 		{
 			name: "google response-signed", file: "google-response.b64", cert: "google-idp-metadata.xml",
@@ -89,6 +92,28 @@ func TestVerifyRealIDPSamples(t *testing.T) {
 			cert: "okta-encrypted-idp-metadata.xml", idp: "http://www.okta.com/exkppsa1qwuFV4D7z0h7",
 			sp: "http://localhost:8000/saml/metadata", acs: "http://localhost:8000/saml/acs",
 			requestID: "id-a7364d1e4432aa9085a7a8bd824ea2fa8fa8f684", now: "2020-03-03T19:24:30Z",
+			wantCheck: CheckDecryption,
+		},
+		{
+			name: "okta encrypted assertion, response signed", file: "okta-encrypted-response.b64",
+			cert: "okta-encrypted-idp-metadata.xml", idp: "http://www.okta.com/exkppsa1qwuFV4D7z0h7",
+			sp: "http://localhost:8000/saml/metadata", acs: "http://localhost:8000/saml/acs",
+			requestID: "id-a7364d1e4432aa9085a7a8bd824ea2fa8fa8f684", now: "2020-03-03T19:24:30Z",
+			configure: withOktaSPKey,
+		},
+		{
+			name: "okta encrypted assertion, both signed", file: "okta-both-signed-encrypted-response.b64",
+			cert: "okta-encrypted-idp-metadata.xml", idp: "http://www.okta.com/exkppsa1qwuFV4D7z0h7",
+			sp: "http://localhost:8000/saml/metadata", acs: "http://localhost:8000/saml/acs",
+			requestID: "id-953d4cab69ff475c5901d12e585b0bb15a7b85fe", now: "2020-03-03T19:40:55Z",
+			configure: withOktaSPKey,
+		},
+		{
+			name: "okta encrypted assertion, wrong SP key", file: "okta-both-signed-encrypted-response.b64",
+			cert: "okta-encrypted-idp-metadata.xml", idp: "http://www.okta.com/exkppsa1qwuFV4D7z0h7",
+			sp: "http://localhost:8000/saml/metadata", acs: "http://localhost:8000/saml/acs",
+			requestID: "id-953d4cab69ff475c5901d12e585b0bb15a7b85fe", now: "2020-03-03T19:40:55Z",
+			configure: func(c *VerifierConfig) { vKeys(t); c.DecryptionKeys = []*rsa.PrivateKey{vSPKey} },
 			wantCheck: CheckDecryption,
 		},
 		{
@@ -262,6 +287,21 @@ func vSampleCert(t *testing.T, file string) *x509.Certificate {
 	c, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
 	return c
+}
+
+// vSampleKey loads a PEM private key (PKCS#1 or PKCS#8) from the samples.
+func vSampleKey(t *testing.T, file string) *rsa.PrivateKey {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "samples", file))
+	require.NoError(t, err)
+	b, _ := pem.Decode(data)
+	require.NotNil(t, b)
+	if k, err := x509.ParsePKCS1PrivateKey(b.Bytes); err == nil {
+		return k
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	require.NoError(t, err)
+	return k.(*rsa.PrivateKey)
 }
 
 func issueInstant(t *testing.T, file string) time.Time {
