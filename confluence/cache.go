@@ -1,0 +1,278 @@
+package confluence
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+const (
+	defaultCacheBytes   = 64 << 20
+	defaultMaxAge       = time.Minute
+	defaultMaxStale     = time.Hour
+	defaultFetchTimeout = 30 * time.Second
+	entryOverhead       = 256
+)
+
+// CacheConfig configures a [Cache]. The zero value is a usable default.
+type CacheConfig struct {
+	// MaxBytes bounds the approximate memory held by cached pages, child
+	// lists and spaces; the least recently used go first. Zero means
+	// 64 MiB.
+	MaxBytes int64
+
+	// MaxAge is how long a cached answer is served without asking the
+	// source again. Zero means one minute. Restrictions and labels change
+	// without a new page version, so keep it short.
+	MaxAge time.Duration
+
+	// MaxStale is how long after it was fetched a copy may still be served,
+	// marked stale, while the source fails. Zero means one hour.
+	MaxStale time.Duration
+
+	// FetchTimeout bounds one fetch shared by concurrent callers, which
+	// runs on after the caller that started it gives up. Zero means 30s.
+	FetchTimeout time.Duration
+
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Cache is a [Source] that keeps recent answers of another Source, so that
+// outsiders' traffic does not become Confluence's rate limit.
+//
+// Pages are kept by ID with their version, child lists by parent ID and
+// spaces by key, for MaxAge. Concurrent misses for the same key share one
+// fetch. When the source fails with anything but not found or
+// unauthorized, the last good copy younger than MaxStale is served; a page
+// served this way has Stale set. A not-found answer drops the cached copy
+// at once, so that a page that was deleted or restricted stops being
+// served.
+//
+// A hit returns the cached value itself, without copying: callers must not
+// modify it. Cache is safe for concurrent use. Attachments are not cached.
+type Cache struct {
+	src Source
+	cfg CacheConfig
+
+	group singleflight.Group
+
+	mu    sync.Mutex
+	items map[cacheKey]*cacheEntry
+	lru   *list.List // of *cacheEntry, most recent first
+	bytes int64
+}
+
+type cacheKind uint8
+
+const (
+	kindPage cacheKind = iota + 1
+	kindSpace
+	kindChildren
+)
+
+type cacheKey struct {
+	kind cacheKind
+	id   string
+}
+
+type cacheEntry struct {
+	key     cacheKey
+	val     any
+	size    int64
+	fetched time.Time
+	elem    *list.Element
+}
+
+// NewCache returns a cache in front of src.
+func NewCache(src Source, cfg CacheConfig) *Cache {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = defaultCacheBytes
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = defaultMaxAge
+	}
+	if cfg.MaxStale <= 0 {
+		cfg.MaxStale = defaultMaxStale
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = defaultFetchTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Cache{src: src, cfg: cfg, items: map[cacheKey]*cacheEntry{}, lru: list.New()}
+}
+
+// Page returns the page from the cache or the source.
+func (c *Cache) Page(ctx context.Context, id string) (*Page, error) {
+	if v, ok := c.fresh(cacheKey{kindPage, id}); ok {
+		return v.(*Page), nil
+	}
+	v, stale, err := c.load(ctx, cacheKey{kindPage, id},
+		func(ctx context.Context) (any, int64, error) {
+			p, err := c.src.Page(ctx, id)
+			if err != nil {
+				return nil, 0, err
+			}
+			return p, pageSize(p), nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	p := v.(*Page)
+	if stale {
+		cp := *p
+		cp.Stale = true
+		return &cp, nil
+	}
+	return p, nil
+}
+
+// Space returns the space from the cache or the source.
+func (c *Cache) Space(ctx context.Context, key string) (*Space, error) {
+	if v, ok := c.fresh(cacheKey{kindSpace, key}); ok {
+		return v.(*Space), nil
+	}
+	v, _, err := c.load(ctx, cacheKey{kindSpace, key}, func(ctx context.Context) (any, int64, error) {
+		s, err := c.src.Space(ctx, key)
+		if err != nil {
+			return nil, 0, err
+		}
+		return s, entryOverhead + int64(len(s.Name)), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Space), nil
+}
+
+// Children returns the child list from the cache or the source.
+func (c *Cache) Children(ctx context.Context, pageID string) ([]PageRef, error) {
+	if v, ok := c.fresh(cacheKey{kindChildren, pageID}); ok {
+		return v.([]PageRef), nil
+	}
+	v, _, err := c.load(ctx, cacheKey{kindChildren, pageID},
+		func(ctx context.Context) (any, int64, error) {
+			refs, err := c.src.Children(ctx, pageID)
+			if err != nil {
+				return nil, 0, err
+			}
+			size := int64(entryOverhead)
+			for _, r := range refs {
+				size += 64 + int64(len(r.ID)+len(r.Title))
+			}
+			return refs, size, nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]PageRef), nil
+}
+
+// fresh returns the cached value for key if it is younger than MaxAge.
+func (c *Cache) fresh(key cacheKey) (any, bool) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok || now.Sub(e.fetched) >= c.cfg.MaxAge {
+		return nil, false
+	}
+	c.lru.MoveToFront(e.elem)
+	return e.val, true
+}
+
+// load fetches key once for all concurrent callers, falling back to a
+// stale copy when the fetch fails.
+func (c *Cache) load(ctx context.Context, key cacheKey,
+	fetch func(context.Context) (any, int64, error)) (any, bool, error) {
+	ch := c.group.DoChan(string(rune(key.kind))+key.id, func() (any, error) {
+		// A fetch that finished between our miss and this call has
+		// filled the cache already.
+		if v, ok := c.fresh(key); ok {
+			return v, nil
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.FetchTimeout)
+		defer cancel()
+		v, size, err := fetch(fctx)
+		if err != nil {
+			return nil, err
+		}
+		c.store(key, v, size)
+		return v, nil
+	})
+
+	var res singleflight.Result
+	select {
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	case res = <-ch:
+	}
+	if res.Err == nil {
+		return res.Val, false, nil
+	}
+	return c.fallback(key, res.Err)
+}
+
+// fallback decides what a failed fetch means for the cached copy.
+func (c *Cache) fallback(key cacheKey, err error) (any, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok {
+		return nil, false, err
+	}
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+		c.remove(e)
+		return nil, false, err
+	}
+	if c.cfg.Now().Sub(e.fetched) >= c.cfg.MaxStale {
+		return nil, false, err
+	}
+	return e.val, true, nil
+}
+
+// store keeps v under key and evicts the least recently used entries
+// beyond MaxBytes. A value larger than MaxBytes is not kept.
+func (c *Cache) store(key cacheKey, v any, size int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.items[key]; ok {
+		c.remove(old)
+	}
+	if size > c.cfg.MaxBytes {
+		return
+	}
+
+	e := &cacheEntry{key: key, val: v, size: size, fetched: c.cfg.Now()}
+	e.elem = c.lru.PushFront(e)
+	c.items[key] = e
+	c.bytes += size
+	for c.bytes > c.cfg.MaxBytes {
+		c.remove(c.lru.Back().Value.(*cacheEntry))
+	}
+}
+
+// remove drops e; c.mu must be held.
+func (c *Cache) remove(e *cacheEntry) {
+	c.lru.Remove(e.elem)
+	delete(c.items, e.key)
+	c.bytes -= e.size
+}
+
+// pageSize approximates the memory a page holds.
+func pageSize(p *Page) int64 {
+	n := entryOverhead + len(p.ID) + len(p.Title) + len(p.SpaceKey) + len(p.Body)
+	for _, a := range p.Ancestors {
+		n += 48 + len(a.ID) + len(a.Title)
+	}
+	for _, l := range p.Labels {
+		n += 16 + len(l)
+	}
+	return int64(n)
+}

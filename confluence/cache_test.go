@@ -1,0 +1,420 @@
+package confluence_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secureshare/secureshare/confluence"
+	"github.com/secureshare/secureshare/confluence/confluencetest"
+)
+
+// countingSource is a hand-written Source whose answers and failures the
+// test controls, and which counts calls.
+type countingSource struct {
+	mu    sync.Mutex
+	pages map[string]*confluence.Page
+	err   error
+	calls map[string]int
+	gate  chan struct{} // when not nil, Page waits for it to close
+}
+
+func newCountingSource(pages ...*confluence.Page) *countingSource {
+	s := &countingSource{pages: map[string]*confluence.Page{}, calls: map[string]int{}}
+	for _, p := range pages {
+		s.pages[p.ID] = p
+	}
+	return s
+}
+
+func (s *countingSource) Page(ctx context.Context, id string) (*confluence.Page, error) {
+	s.mu.Lock()
+	s.calls["page "+id]++
+	gate, err, p := s.gate, s.err, s.pages[id]
+	s.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, fmt.Errorf("page %s: %w", id, confluence.ErrNotFound)
+	}
+	return p, nil
+}
+
+func (s *countingSource) Space(_ context.Context, key string) (*confluence.Space, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["space "+key]++
+	if s.err != nil {
+		return nil, s.err
+	}
+	return &confluence.Space{Key: key, HomePageID: "1"}, nil
+}
+
+func (s *countingSource) Children(_ context.Context, id string) ([]confluence.PageRef, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls["children "+id]++
+	if s.err != nil {
+		return nil, s.err
+	}
+	return []confluence.PageRef{{ID: id + "-1"}}, nil
+}
+
+func (s *countingSource) set(f func(s *countingSource)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
+func (s *countingSource) count(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[key]
+}
+
+func TestCacheFreshness(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1, Body: "<p>v1</p>"})
+	c := confluence.NewCache(src, confluence.CacheConfig{MaxAge: time.Minute, Now: clock.Now})
+
+	p1, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	p2, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Same(t, p1, p2, "a hit returns the cached page itself")
+	assert.Equal(t, 1, src.count("page 1"))
+
+	src.set(func(s *countingSource) {
+		s.pages["1"] = &confluence.Page{ID: "1", Version: 2, Body: "<p>v2</p>"}
+	})
+	clock.Advance(59 * time.Second)
+	p, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Equal(t, 1, p.Version, "still fresh")
+
+	clock.Advance(time.Second)
+	p, err = c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Equal(t, 2, p.Version, "refreshed after MaxAge")
+	assert.Equal(t, 2, src.count("page 1"))
+}
+
+func TestCacheServesStale(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		age       time.Duration
+		wantStale bool
+	}{
+		{"source unavailable", confluence.ErrUnavailable, 2 * time.Minute, true},
+		{"rate limited", &confluence.RateLimitedError{RetryAfter: time.Minute},
+			2 * time.Minute, true},
+		{"network error", fmt.Errorf("dial tcp: connection refused"), 2 * time.Minute, true},
+		{"copy too old", confluence.ErrUnavailable, 2 * time.Hour, false},
+		{"page gone", confluence.ErrNotFound, 2 * time.Minute, false},
+		{"credentials revoked", confluence.ErrUnauthorized, 2 * time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			src := newCountingSource(&confluence.Page{ID: "1", Version: 3, Body: "<p>x</p>"})
+			c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now})
+			_, err := c.Page(t.Context(), "1")
+			require.NoError(t, err)
+
+			src.set(func(s *countingSource) { s.err = tt.err })
+			clock.Advance(tt.age)
+			p, err := c.Page(t.Context(), "1")
+			if !tt.wantStale {
+				require.ErrorIs(t, err, tt.err)
+				assert.Nil(t, p)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, p.Stale)
+			assert.Equal(t, 3, p.Version)
+
+			src.set(func(s *countingSource) { s.err = nil })
+			p, err = c.Page(t.Context(), "1")
+			require.NoError(t, err)
+			assert.False(t, p.Stale, "the stale mark is on a copy, not the cached page")
+		})
+	}
+}
+
+func TestCacheDropsPageThatWentAway(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now})
+	_, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+
+	src.set(func(s *countingSource) { delete(s.pages, "1") })
+	clock.Advance(2 * time.Minute)
+	_, err = c.Page(t.Context(), "1")
+	require.ErrorIs(t, err, confluence.ErrNotFound)
+
+	// Confluence is down now: the dropped copy must not come back as stale.
+	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	_, err = c.Page(t.Context(), "1")
+	assert.ErrorIs(t, err, confluence.ErrUnavailable)
+}
+
+func TestCacheCollapsesConcurrentMisses(t *testing.T) {
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1})
+	gate := make(chan struct{})
+	src.set(func(s *countingSource) { s.gate = gate })
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: newFakeClock().Now})
+
+	const n = 50
+	var wg sync.WaitGroup
+	results := make(chan *confluence.Page, n)
+	for range n {
+		wg.Go(func() {
+			p, err := c.Page(t.Context(), "1")
+			assert.NoError(t, err)
+			results <- p
+		})
+	}
+	close(gate)
+	wg.Wait()
+	close(results)
+
+	var first *confluence.Page
+	for p := range results {
+		if first == nil {
+			first = p
+		}
+		assert.Same(t, first, p)
+	}
+	assert.Equal(t, 1, src.count("page 1"), "one fetch for all callers")
+}
+
+func TestCacheCallerGivesUpFetchGoesOn(t *testing.T) {
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1})
+	gate := make(chan struct{})
+	src.set(func(s *countingSource) { s.gate = gate })
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: newFakeClock().Now})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := c.Page(ctx, "1")
+	require.ErrorIs(t, err, context.Canceled)
+
+	close(gate)
+	p, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Equal(t, "1", p.ID)
+	assert.LessOrEqual(t, src.count("page 1"), 2)
+}
+
+func TestCacheEvictsBeyondMaxBytes(t *testing.T) {
+	body := strings.Repeat("x", 1000)
+	var pages []*confluence.Page
+	for i := range 5 {
+		pages = append(pages, &confluence.Page{ID: fmt.Sprint(i), Body: body})
+	}
+	src := newCountingSource(pages...)
+	// Room for three pages of about 1.25 KB.
+	c := confluence.NewCache(src, confluence.CacheConfig{MaxBytes: 4000,
+		Now: newFakeClock().Now})
+
+	for i := range 5 {
+		_, err := c.Page(t.Context(), fmt.Sprint(i))
+		require.NoError(t, err)
+	}
+	for i := 4; i >= 2; i-- { // the three most recent are still there
+		_, err := c.Page(t.Context(), fmt.Sprint(i))
+		require.NoError(t, err)
+		assert.Equal(t, 1, src.count(fmt.Sprint("page ", i)), "page %d cached", i)
+	}
+	_, err := c.Page(t.Context(), "0")
+	require.NoError(t, err)
+	assert.Equal(t, 2, src.count("page 0"), "page 0 was evicted")
+
+	huge := &confluence.Page{ID: "huge", Body: strings.Repeat("y", 5000)}
+	src.set(func(s *countingSource) { s.pages["huge"] = huge })
+	for range 2 {
+		_, err := c.Page(t.Context(), "huge")
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 2, src.count("page huge"), "larger than MaxBytes: not kept")
+}
+
+func TestCacheSpaceAndChildren(t *testing.T) {
+	src := newCountingSource()
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: newFakeClock().Now})
+	for range 3 {
+		sp, err := c.Space(t.Context(), "ENG")
+		require.NoError(t, err)
+		assert.Equal(t, "ENG", sp.Key)
+		kids, err := c.Children(t.Context(), "1")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"1-1"}, ids(kids))
+	}
+	assert.Equal(t, 1, src.count("space ENG"))
+	assert.Equal(t, 1, src.count("children 1"))
+}
+
+func TestCacheHitDoesNotAllocate(t *testing.T) {
+	body := strings.Repeat("<p>content</p>", 10000)
+	src := newCountingSource(&confluence.Page{ID: "1", Body: body})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: newFakeClock().Now})
+	_, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+
+	ctx := t.Context()
+	var p *confluence.Page
+	allocs := testing.AllocsPerRun(100, func() { p, _ = c.Page(ctx, "1") })
+	assert.Zero(t, allocs)
+	assert.Equal(t, unsafe.StringData(body), unsafe.StringData(p.Body), "body not copied")
+}
+
+func BenchmarkCacheHit(b *testing.B) {
+	body := strings.Repeat("<p>content</p>", 10000)
+	src := newCountingSource(&confluence.Page{ID: "1", Body: body})
+	c := confluence.NewCache(src, confluence.CacheConfig{})
+	ctx := context.Background()
+	if _, err := c.Page(ctx, "1"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Page(ctx, "1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCacheHitParallel(b *testing.B) {
+	src := newCountingSource(&confluence.Page{ID: "1", Body: "<p>x</p>"})
+	c := confluence.NewCache(src, confluence.CacheConfig{})
+	ctx := context.Background()
+	if _, err := c.Page(ctx, "1"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Page(ctx, "1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestCacheStaleSpaceAndChildren(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource()
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now})
+	_, err := c.Space(t.Context(), "ENG")
+	require.NoError(t, err)
+	_, err = c.Children(t.Context(), "1")
+	require.NoError(t, err)
+
+	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	clock.Advance(5 * time.Minute)
+	sp, err := c.Space(t.Context(), "ENG")
+	require.NoError(t, err, "last good space while the source is down")
+	assert.Equal(t, "ENG", sp.Key)
+	kids, err := c.Children(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1-1"}, ids(kids))
+	assert.Equal(t, 2, src.count("space ENG"), "the source was asked again")
+
+	_, err = c.Children(t.Context(), "2")
+	assert.ErrorIs(t, err, confluence.ErrUnavailable, "nothing cached to fall back on")
+}
+
+// TestScopeOverCache walks a space share twice through a cache in front of
+// the Cloud client: the second walk costs Confluence nothing.
+func TestScopeOverCache(t *testing.T) {
+	clock := newFakeClock()
+	s := fakeSpace(t, confluencetest.Config{})
+	ts := confluencetest.Start(t, s)
+	client := flavours(t, s, ts, confluence.RetryConfig{})["cloud basic"]
+	cache := confluence.NewCache(client, confluence.CacheConfig{Now: clock.Now})
+	sc, err := confluence.NewScope(cache, confluence.ScopeConfig{SpaceKey: "ENG",
+		ExcludeLabels: []string{"internal-only"}})
+	require.NoError(t, err)
+
+	s.ResetRequests()
+	_, first := walk(t, sc, "1")
+	n := len(s.Requests())
+	assert.Positive(t, n)
+	_, second := walk(t, sc, "1")
+	assert.Equal(t, first, second)
+	assert.Len(t, s.Requests(), n, "the second walk is served from the cache")
+
+	// Restricting a page takes effect once the cached copy ages out.
+	s.AddPage(confluencetest.Page{ID: "2", SpaceKey: "ENG", ParentID: "1", Title: "Guide",
+		Restricted: true})
+	clock.Advance(2 * time.Minute)
+	_, err = sc.Page(t.Context(), "5")
+	var w *confluence.WithheldError
+	require.ErrorAs(t, err, &w)
+	assert.Equal(t, "2", w.Because)
+}
+
+func TestCacheFetchTimeout(t *testing.T) {
+	src := newCountingSource(&confluence.Page{ID: "1"})
+	src.set(func(s *countingSource) { s.gate = make(chan struct{}) }) // never opens
+	c := confluence.NewCache(src, confluence.CacheConfig{FetchTimeout: 10 * time.Millisecond})
+
+	_, err := c.Page(t.Context(), "1")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "a hung source does not hang callers")
+}
+
+func TestCacheConcurrentScopes(t *testing.T) {
+	s := fakeSpace(t, confluencetest.Config{})
+	ts := confluencetest.Start(t, s)
+	client := flavours(t, s, ts, confluence.RetryConfig{})["data center"]
+	cache := confluence.NewCache(client, confluence.CacheConfig{MaxBytes: 4 << 10})
+	sc, err := confluence.NewScope(cache, confluence.ScopeConfig{SpaceKey: "ENG",
+		ExcludeLabels: []string{"internal-only"}})
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			seen, err := reachable(t.Context(), sc, "1")
+			assert.NoError(t, err)
+			assert.ElementsMatch(t, []string{"1", "2", "5", "6", "12"}, seen)
+		})
+	}
+	wg.Wait()
+}
+
+// reachable lists the pages reachable from root through Children; unlike
+// walk it may run outside the test goroutine.
+func reachable(ctx context.Context, sc *confluence.Scope, root string) ([]string, error) {
+	var seen []string
+	queue := []string{root}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		seen = append(seen, id)
+		kids, err := sc.Children(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		queue = append(queue, ids(kids)...)
+	}
+	return seen, nil
+}

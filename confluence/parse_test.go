@@ -1,0 +1,150 @@
+package confluence
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var parseNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func TestParseRetryAfter(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"seconds", "120", 2 * time.Minute, true},
+		{"zero", "0", 0, true},
+		{"spaces", " 5 ", 5 * time.Second, true},
+		{"http date", parseNow.Add(30 * time.Second).Format(http.TimeFormat), 30 * time.Second,
+			true},
+		{"date in the past", parseNow.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"negative", "-5", 0, false},
+		{"absurdly long", "99999999999", 0, false},
+		{"garbage", "soon", 0, false},
+		{"empty", "", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseRetryAfter(tt.in, parseNow)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseRateLimitReset(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"ISO 8601", "2026-03-01T12:00:42Z", 42 * time.Second, true},
+		{"ISO 8601 with millis", "2026-03-01T12:00:01.500Z", 1500 * time.Millisecond, true},
+		{"ISO 8601 minutes only", "2026-03-01T12:05Z", 5 * time.Minute, true},
+		{"unix seconds", "1772366410", 10 * time.Second, true},
+		{"past", "2026-03-01T11:00:00Z", 0, true},
+		{"garbage", "later", 0, false},
+		{"empty", "", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseRateLimitReset(tt.in, parseNow)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestNextLink(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"cloud v2", `</wiki/api/v2/pages/1/children?cursor=abc>; rel="next", ` +
+			`<https://x.atlassian.net/wiki>; rel="base"`, "/wiki/api/v2/pages/1/children?cursor=abc"},
+		{"unquoted", `</next>; rel=next`, "/next"},
+		{"base only", `<https://x.atlassian.net/wiki>; rel="base"`, ""},
+		{"no brackets", `/next; rel="next"`, ""},
+		{"empty", ``, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, nextLink(tt.in))
+		})
+	}
+}
+
+func TestResolveStaysOnTheSite(t *testing.T) {
+	tr, err := newTransport(transportConfig{base: "https://api.atlassian.com/ex/confluence/abc"})
+	require.NoError(t, err)
+	tests := []struct {
+		name, ref, want string
+	}{
+		{"v2 next starting with /wiki", "/wiki/api/v2/pages/1/children?cursor=x",
+			"https://api.atlassian.com/ex/confluence/abc/wiki/api/v2/pages/1/children?cursor=x"},
+		{"absolute on the root", "https://api.atlassian.com/ex/confluence/abc/wiki/x",
+			"https://api.atlassian.com/ex/confluence/abc/wiki/x"},
+		{"other host", "https://evil.example/wiki/x", ""},
+		{"protocol relative", "//evil.example/wiki/x", ""},
+		{"other cloud ID", "https://api.atlassian.com/ex/confluence/other/wiki/x", ""},
+		{"plain http", "http://api.atlassian.com/ex/confluence/abc/wiki/x", ""},
+		{"relative path", "wiki/x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tr.resolve(tt.ref)
+			if tt.want == "" {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestBackoffGrowsAndCaps(t *testing.T) {
+	p := newRetryPolicy(RetryConfig{BaseDelay: time.Second, MaxDelay: 5 * time.Second,
+		Rand: zeroReader{}}, nil)
+	var got []time.Duration
+	for attempt := 1; attempt <= 5; attempt++ {
+		got = append(got, p.backoff(attempt))
+	}
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second,
+		5 * time.Second, 5 * time.Second}, got)
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
+}
+
+func FuzzParseRetryHeaders(f *testing.F) {
+	for _, s := range []string{"120", "0", "-1", parseNow.Format(http.TimeFormat),
+		"2026-03-01T12:00:42Z", "1772366410", "soon", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d, ok := parseRetryAfter(v, parseNow); ok {
+			assert.GreaterOrEqual(t, d, time.Duration(0))
+		}
+		if d, ok := parseRateLimitReset(v, parseNow); ok {
+			assert.GreaterOrEqual(t, d, time.Duration(0))
+		}
+		_ = nextLink(v)
+	})
+}
+
+func TestTruncate(t *testing.T) {
+	assert.Equal(t, "short", truncate("short", 10))
+	assert.Equal(t, "abc…", truncate("abcdef", 3))
+	assert.Equal(t, "é…", truncate("éé", 3), "never splits a rune")
+}

@@ -1,0 +1,289 @@
+package confluence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	defaultTimeout      = 30 * time.Second
+	defaultMaxBodyBytes = 16 << 20
+	defaultMaxPages     = 50
+	maxErrorBody        = 64 << 10
+	maxErrorMessage     = 300
+)
+
+// transport sends authenticated GET requests to one Confluence root,
+// retrying 429 and 503 answers as its retryPolicy allows. It is safe for
+// concurrent use.
+type transport struct {
+	client    *http.Client
+	root      *url.URL
+	authorize func(h http.Header)
+	retry     retryPolicy
+	maxBody   int64
+	timeout   time.Duration
+}
+
+// transportConfig is what the client configs have in common.
+type transportConfig struct {
+	base         string
+	client       *http.Client
+	insecureHTTP bool
+	maxBody      int64
+	timeout      time.Duration
+	retry        RetryConfig
+	now          func() time.Time
+}
+
+// newTransport checks c and returns a transport for it.
+func newTransport(c transportConfig) (*transport, error) {
+	if c.base == "" {
+		return nil, errors.New("confluence: BaseURL is required")
+	}
+	u, err := url.Parse(c.base)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: parsing BaseURL: %w", err)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("confluence: BaseURL %q must be a plain absolute URL", c.base)
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !c.insecureHTTP) {
+		return nil, fmt.Errorf("confluence: BaseURL %q must use https", c.base)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+
+	t := &transport{client: c.client, root: u, retry: newRetryPolicy(c.retry, c.now),
+		maxBody: c.maxBody, timeout: c.timeout}
+	if t.client == nil {
+		t.client = &http.Client{Timeout: defaultTimeout}
+	}
+	t.client = stripAuthOnRedirect(t.client, u)
+	if t.maxBody <= 0 {
+		t.maxBody = defaultMaxBodyBytes
+	}
+	if t.timeout <= 0 {
+		t.timeout = defaultTimeout
+	}
+	return t, nil
+}
+
+// getJSON fetches ref (a path below the root, with query) and decodes the
+// JSON answer into v. Each attempt, answer included, is bounded by the
+// transport's timeout. It returns the response headers.
+func (t *transport) getJSON(ctx context.Context, ref string, v any) (http.Header, error) {
+	resp, err := t.get(ctx, ref, "application/json", t.timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("confluence: reading %s: %w", pathOf(ref), err)
+	}
+	if int64(len(data)) > t.maxBody {
+		return nil, fmt.Errorf("confluence: answer to %s is larger than %d bytes",
+			pathOf(ref), t.maxBody)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("confluence: decoding %s: %w", pathOf(ref), err)
+	}
+	return resp.Header, nil
+}
+
+// get sends GET ref with retries and returns a 2xx response whose body the
+// caller must close. A timeout above zero bounds each attempt until its
+// body is closed.
+func (t *transport) get(ctx context.Context, ref, accept string,
+	timeout time.Duration) (*http.Response, error) {
+	u, err := t.resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+
+	for attempt := 1; ; attempt++ {
+		resp, err := t.attempt(ctx, u, accept, timeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), ctx.Err())
+			}
+			if attempt >= t.retry.maxAttempts {
+				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
+			}
+			if err := t.retry.wait(ctx, attempt, 0); err != nil {
+				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
+			}
+			continue
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return resp, nil
+		}
+
+		final := responseError(resp, pathOf(ref))
+		if !retryable(resp.StatusCode) {
+			return nil, final
+		}
+		hint := t.retry.hint(resp.Header)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			final = &RateLimitedError{RetryAfter: hint, Attempts: attempt}
+		}
+		if attempt >= t.retry.maxAttempts {
+			return nil, final
+		}
+		if err := t.retry.wait(ctx, attempt, hint); err != nil {
+			if errors.Is(err, errWaitTooLong) {
+				return nil, final
+			}
+			return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
+		}
+	}
+}
+
+// attempt sends one request.
+func (t *transport) attempt(ctx context.Context, u, accept string,
+	timeout time.Duration) (*http.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("confluence: building request: %w", err)
+	}
+	req.Header.Set("Accept", accept)
+	t.authorize(req.Header)
+
+	resp, err := t.client.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose releases an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body, then releases the context.
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
+// stripAuthOnRedirect returns a copy of hc that never sends our
+// credentials to another origin when Confluence redirects (Cloud sends
+// downloads to its media service). net/http keeps the header when only
+// the port differs; we do not. hc's own CheckRedirect still applies.
+func stripAuthOnRedirect(hc *http.Client, root *url.URL) *http.Client {
+	c := *hc
+	check := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != root.Scheme || req.URL.Host != root.Host {
+			req.Header.Del("Authorization")
+		}
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("confluence: stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
+}
+
+// resolve turns ref into an absolute URL below the root. A ref may be a
+// path (which must start with the root's path when it is absolute on the
+// server, as v1 links are) or an absolute URL on the root's host.
+func (t *transport) resolve(ref string) (string, error) {
+	r, err := url.Parse(ref)
+	if err != nil {
+		return "", fmt.Errorf("confluence: parsing link %q: %w", ref, err)
+	}
+	if r.IsAbs() || r.Host != "" {
+		if r.Scheme != t.root.Scheme || r.Host != t.root.Host ||
+			!strings.HasPrefix(r.Path, t.root.Path+"/") {
+			return "", fmt.Errorf("confluence: link %q leaves %s", ref, t.root.Redacted())
+		}
+		return r.String(), nil
+	}
+	if !strings.HasPrefix(r.Path, "/") {
+		return "", fmt.Errorf("confluence: link %q is not server-relative", ref)
+	}
+	return t.root.String() + r.String(), nil
+}
+
+// responseError reads Confluence's error envelope from a failed response,
+// closes its body and returns a *ResponseError.
+func responseError(resp *http.Response, path string) error {
+	defer resp.Body.Close()
+	e := &ResponseError{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode}
+
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var env struct {
+		// Cloud REST v2.
+		Errors []struct {
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		} `json:"errors"`
+		// Data Center and Cloud REST v1.
+		Message string `json:"message"`
+		Reason  string `json:"reason"`
+	}
+	if json.Unmarshal(data, &env) != nil {
+		return e
+	}
+
+	if len(env.Errors) > 0 {
+		e.Code = env.Errors[0].Code
+		e.Message = env.Errors[0].Title
+		if d := env.Errors[0].Detail; d != "" {
+			e.Message += ": " + d
+		}
+	} else {
+		e.Code, e.Message = env.Reason, env.Message
+	}
+	e.Code, e.Message = truncate(e.Code, 100), truncate(e.Message, maxErrorMessage)
+	return e
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// retryable reports whether a status is worth trying again.
+func retryable(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+}
+
+// pathOf strips the query and host from ref, for error messages.
+func pathOf(ref string) string {
+	if u, err := url.Parse(ref); err == nil {
+		return u.Path
+	}
+	return "(unparseable)"
+}
