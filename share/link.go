@@ -180,6 +180,23 @@ func (s *Service) Link(ctx context.Context, id string) (Link, error) {
 	return l, nil
 }
 
+// LinkByToken returns the link behind a share token without deciding
+// anything or recording an audit event, or an error wrapping [ErrNotFound]
+// (also for a malformed token). It is for showing what a link covers, such
+// as the pages of its scope; whether a viewer may follow it is decided by
+// [Service.Open] alone.
+func (s *Service) LinkByToken(ctx context.Context, token string) (Link, error) {
+	h, err := HashToken(token)
+	if err != nil {
+		return Link{}, fmt.Errorf("share: finding link: %w", ErrNotFound)
+	}
+	l, err := s.store.LinkByToken(ctx, h)
+	if err != nil {
+		return Link{}, fmt.Errorf("share: finding link: %w", err)
+	}
+	return l, nil
+}
+
 // ListLinks returns one page of links matching q and the cursor for the
 // next; see [LinkStore.ListLinks].
 func (s *Service) ListLinks(ctx context.Context, q LinkQuery) ([]Link, string, error) {

@@ -1,0 +1,218 @@
+package sharehttp
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secureshare/secureshare/confluence/confluencetest"
+	"github.com/secureshare/secureshare/share"
+)
+
+func TestAnonymousLink(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "4",
+		Policy: share.Policy{Anonymous: true}})
+	resp, body := e.get(e.client, "/s/"+token)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, "Run the installer.")
+	assert.NotContains(t, body, "Sign out", "nobody is signed in")
+	opened := e.audit(share.EventLinkOpened)
+	require.Len(t, opened, 1)
+	assert.Equal(t, "4", opened[0].PageID)
+	assert.Empty(t, opened[0].Actor)
+}
+
+func TestWithheldPages(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.wiki.AddPage(confluencetest.Page{ID: "5", SpaceKey: "ENG", ParentID: "2",
+		Title: "Internal notes", Labels: []string{"internal-only"}, Body: "<p>secret</p>"})
+	e.wiki.AddPage(confluencetest.Page{ID: "6", SpaceKey: "ENG", ParentID: "5",
+		Title: "Under internal", Body: "<p>secret too</p>"})
+	e.wiki.AddPage(confluencetest.Page{ID: "7", SpaceKey: "ENG", ParentID: "1",
+		Title: "Draft", Status: "draft", Body: "<p>draft</p>"})
+	_, err := e.svc.UpdateSpace(context.Background(), share.Space{Key: "ENG",
+		ExcludeLabel: "internal-only"}, "admin@corp.example")
+	require.NoError(t, err)
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopeSpace})
+	resp, body := e.login(e.client, "/s/"+token+"/p/2", partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.NotContains(t, body, "Internal notes", "a labelled child is left out")
+
+	tests := []struct{ name, page string }{
+		{"restricted", "3"}, {"excluded by label", "5"}, {"under an excluded page", "6"},
+		{"draft", "7"}, {"missing", "999"}, {"other space", "9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := e.get(e.client, "/s/"+token+"/p/"+tt.page)
+			assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+			assert.Contains(t, body, "not part of what this link shares")
+			assert.NotContains(t, body, "secret")
+			assert.True(t, e.hasEvent(share.EventLinkDenied, tt.page, "outside_scope"),
+				"the denial is audited")
+		})
+	}
+}
+
+func TestSignedOutViewerLearnsNothing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	for _, page := range []string{"2", "3", "999", "abc"} {
+		t.Run(page, func(t *testing.T) {
+			c := e.newClient()
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, _ := e.get(c, "/s/"+token+"/p/"+page)
+			assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "every page asks for a sign-in first")
+		})
+	}
+}
+
+func TestWrongIDPDenied(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	_, err := e.svc.UpdateSpace(context.Background(), share.Space{Key: "OPS",
+		IDPs: []string{"ops-idp"}}, "admin@corp.example")
+	require.NoError(t, err)
+	_, opsToken := e.createLink(share.LinkSpec{Space: "OPS", Scope: share.ScopeSpace})
+
+	resp, _ := e.login(e.client, "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, body := e.get(e.client, "/s/"+opsToken)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, body, "This link needs a sign-in at ops-idp")
+	assert.Contains(t, body, "you signed in at acme")
+	assert.Contains(t, body, "Sign out")
+
+	resp, body = e.get(e.newClient(), "/s/"+opsToken)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, body, "ops-idp, which is not configured here")
+}
+
+func TestSessionExpiryAsksAgain(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, _ := e.login(e.client, "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	e.clock.Advance(share.DefaultSessionIdleTimeout + time.Minute)
+	c := e.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ = e.get(c, "/s/"+token)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), "https://idp.test/sso?"))
+}
+
+func TestContentUnavailable(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2",
+		Policy: share.Policy{Anonymous: true}})
+	e.wiki.Inject(confluencetest.Fault{Status: http.StatusUnauthorized, Times: 10})
+	resp, body := e.get(e.client, "/s/"+token)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, body, "cannot be read right now")
+	assert.Contains(t, e.logs.String(), "reading content")
+	assert.NotContains(t, e.logs.String(), token, "tokens are not logged")
+}
+
+func TestResume(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	other, otherToken := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage,
+		PageID: "4"})
+
+	tests := []struct {
+		name   string
+		linkID string
+		cookie string
+		want   string // redirect target; empty means the "open the link again" page
+	}{
+		{"matching", l.ID, token, "/s/" + token},
+		{"with page", l.ID + "?p=2", token, "/s/" + token + "/p/2"},
+		{"bad page ignored", l.ID + "?p=..%2f", token, "/s/" + token},
+		{"no cookie", l.ID, "", ""},
+		{"token of another link", l.ID, otherToken, ""},
+		{"malformed token", other.ID, "not-a-token", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, _, _ := strings.Cut(tt.linkID, "?")
+			req, err := http.NewRequest("GET", e.srv.URL+"/saml/resume/"+tt.linkID, nil)
+			require.NoError(t, err)
+			if tt.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: resumeCookiePrefix + id, Value: tt.cookie})
+			}
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			require.NoError(t, err)
+			body := readBody(t, resp)
+			if tt.want == "" {
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+				assert.Contains(t, body, "Open the link you were given again")
+				return
+			}
+			assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			assert.Equal(t, tt.want, resp.Header.Get("Location"))
+			var cleared bool
+			for _, c := range resp.Cookies() {
+				cleared = cleared || (c.Name == resumeCookiePrefix+id && c.MaxAge < 0)
+			}
+			assert.True(t, cleared, "the resume cookie is used once")
+		})
+	}
+}
+
+func TestResumeCookieScoped(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	c := e.newClient()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ := e.get(c, "/s/"+token)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	var rc *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == resumeCookiePrefix+l.ID {
+			rc = ck
+		}
+	}
+	require.NotNil(t, rc)
+	assert.Equal(t, token, rc.Value)
+	assert.Equal(t, "/saml/resume/"+l.ID, rc.Path)
+	assert.True(t, rc.HttpOnly)
+	assert.Equal(t, http.SameSiteLaxMode, rc.SameSite)
+	u, err := url.Parse(e.srv.URL + "/s/" + token)
+	require.NoError(t, err)
+	for _, ck := range c.Jar.Cookies(u) {
+		assert.NotEqual(t, rc.Name, ck.Name, "the token cookie is not sent to other paths")
+	}
+}
+
+func TestAttachmentRoutes(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, _ := e.login(e.client, "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	tests := []struct {
+		name, path string
+		status     int
+	}{
+		{"by ID", "/a/2/att501", 200},
+		{"by file name", "/a/2/diagram.png", 200},
+		{"unknown attachment", "/a/2/att999", 404},
+		{"page outside the link", "/a/4/att501", 404},
+		{"restricted page", "/a/3/att502", 404},
+		{"bad page ID", "/a/x2/att501", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, _ := e.get(e.client, "/s/"+token+tt.path)
+			assert.Equal(t, tt.status, resp.StatusCode)
+		})
+	}
+}
