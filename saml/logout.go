@@ -29,6 +29,9 @@ const StatusPartialLogout = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
 
 // LogoutRequestOptions say whom a LogoutRequest logs out.
 type LogoutRequestOptions struct {
+	// ID is the request's ID; empty means a fresh one. See
+	// [AuthnRequestOptions].ID.
+	ID string
 	// NameID is the user's NameID as the IdP sent it in the assertion
 	// (Value, Format and qualifiers). Value is required.
 	NameID NameID
@@ -142,7 +145,7 @@ func (b *RequestBuilder) RedirectLogoutRequest(destination, relayState string,
 		return "", "", errors.New("saml: logout request: NameID.Value is required")
 	}
 
-	el, id, err := b.newRequestElement("samlp:LogoutRequest", destination)
+	el, id, err := b.newRequestElement("samlp:LogoutRequest", destination, opts.ID)
 	if err != nil {
 		return "", "", err
 	}
@@ -181,7 +184,7 @@ func (b *RequestBuilder) RedirectLogoutResponse(destination, relayState, inRespo
 		status = StatusSuccess
 	}
 
-	el, _, err := b.newRequestElement("samlp:LogoutResponse", destination)
+	el, _, err := b.newRequestElement("samlp:LogoutResponse", destination, "")
 	if err != nil {
 		return "", err
 	}

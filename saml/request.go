@@ -76,6 +76,11 @@ type RequestBuilder struct {
 // AuthnRequestOptions are the per-request settings of an AuthnRequest. The
 // zero value asks for a normal login with no NameIDPolicy.
 type AuthnRequestOptions struct {
+	// ID is the request's ID. Empty means a fresh one, as from
+	// [RequestBuilder.NewID]. Set it when the ID must be known before the
+	// request is built, for example to send it as the RelayState. It must
+	// be an XML NCName and unguessable.
+	ID string
 	// NameIDPolicy is sent when non-nil; nil omits the element, which lets
 	// the IdP choose the NameID format.
 	NameIDPolicy *NameIDPolicy
@@ -250,7 +255,7 @@ func (b *RequestBuilder) authnRequest(destination string,
 		}
 	}
 
-	el, id, err := b.newRequestElement("samlp:AuthnRequest", destination)
+	el, id, err := b.newRequestElement("samlp:AuthnRequest", destination, opts.ID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -298,11 +303,15 @@ func (r *RequestedAuthnContext) check() error {
 // newRequestElement starts a protocol message with the attributes every
 // request and response has: namespaces, ID, Version, IssueInstant and
 // Destination.
-func (b *RequestBuilder) newRequestElement(tag, destination string) (*etree.Element, string,
+func (b *RequestBuilder) newRequestElement(tag, destination, id string) (*etree.Element, string,
 	error) {
-	id, err := newMessageID(b.cfg.Rand)
-	if err != nil {
-		return nil, "", err
+	if id == "" {
+		var err error
+		if id, err = b.NewID(); err != nil {
+			return nil, "", err
+		}
+	} else if !validMessageID(id) {
+		return nil, "", fmt.Errorf("saml: message ID %q is not an XML NCName", id)
 	}
 
 	el := etree.NewElement(tag)
@@ -344,6 +353,29 @@ func (b *RequestBuilder) now() time.Time {
 		return b.cfg.Now()
 	}
 	return time.Now()
+}
+
+// NewID returns a fresh message ID: "_" followed by 160 bits from the
+// configured random source, in hex.
+func (b *RequestBuilder) NewID() (string, error) {
+	return newMessageID(b.cfg.Rand)
+}
+
+// validMessageID reports whether id is an NCName made of ASCII letters,
+// digits, '_', '-' and '.', starting with a letter or '_'.
+func validMessageID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i, r := range id {
+		switch {
+		case r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z'):
+		case i > 0 && (r == '-' || r == '.' || ('0' <= r && r <= '9')):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // newMessageID returns "_" followed by 160 random bits in hex: an NCName, as

@@ -563,3 +563,26 @@ func verifyWithXMLSec(t *testing.T, doc []byte, tag, certFile string) {
 		"--id-attr:ID", nsMetadata+":"+tag, "--pubkey-cert-pem", cert, f).CombinedOutput()
 	assert.NoError(t, err, "xmlsec1: %s", out)
 }
+
+func TestRequestChosenID(t *testing.T) {
+	b := newTestBuilder(t, nil, nil, "")
+	id, err := b.NewID()
+	require.NoError(t, err)
+	assert.Regexp(t, `^_[0-9a-f]{40}$`, id)
+
+	_, got, err := b.RedirectAuthnRequest(testIDPSSOURL, id, AuthnRequestOptions{ID: id})
+	require.NoError(t, err)
+	assert.Equal(t, id, got, "the chosen ID is used")
+	form, err := b.PostAuthnRequest(testIDPSSOURL, id, AuthnRequestOptions{ID: id})
+	require.NoError(t, err)
+	assert.Equal(t, id, form.ID)
+	_, got, err = b.RedirectLogoutRequest(testIDPSSOURL, id, LogoutRequestOptions{ID: id,
+		NameID: NameID{Value: "alice@example.com"}})
+	require.NoError(t, err)
+	assert.Equal(t, id, got)
+
+	for _, bad := range []string{"1abc", "a b", "a:b", "<x>", "é"} {
+		_, _, err := b.RedirectAuthnRequest(testIDPSSOURL, "", AuthnRequestOptions{ID: bad})
+		assert.Error(t, err, "ID %q is not an NCName", bad)
+	}
+}
