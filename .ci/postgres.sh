@@ -114,9 +114,10 @@ as_owner sh -c "umask 077 && head -c 24 /dev/urandom | base64 > '$dir/pwfile'"
 init_cluster() {
 	rm -rf "$dir/data"
 	as_owner "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" \
-		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale="$1" >&2
+		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale="$1" \
+		>"$dir/initdb.log" 2>&1
 }
-init_cluster C.UTF-8 || init_cluster C || die "initdb failed"
+init_cluster C.UTF-8 || init_cluster C || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
 rm -f "$dir/pwfile"
 
 # 3. Start it on a free loopback port; retry if another process takes the
@@ -126,7 +127,7 @@ for attempt in 1 2 3 4 5; do
 	port=$(free_port) || die "no free port found"
 	if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 		-o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=on" \
-		start >&2; then
+		start >/dev/null; then
 		started=1
 		break
 	fi

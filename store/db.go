@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// querier runs statements on a pool or inside a transaction. Statements
+// are written with ? placeholders; the PostgreSQL side numbers them.
+type querier interface {
+	exec(ctx context.Context, q string, args ...any) (affected int64, err error)
+	query(ctx context.Context, q string, args ...any) (rows, error)
+	queryRow(ctx context.Context, q string, args ...any) row
+}
+
+// rows is the part of *sql.Rows and pgx.Rows that the store uses.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// row is a single-row result; Scan returns errNoRows when there is none.
+type row interface {
+	Scan(dest ...any) error
+}
+
+// database is one of the two SQL engines behind a Store.
+type database interface {
+	querier
+	// inTx runs fn in a transaction, committing when it returns nil.
+	inTx(ctx context.Context, fn func(q querier) error) error
+	// isConflict reports whether err is a unique or primary key violation.
+	isConflict(err error) bool
+	close()
+}
+
+// errNoRows is what row.Scan returns on both engines when nothing matched.
+var errNoRows = sql.ErrNoRows
+
+// sqlDB is SQLite through database/sql.
+type sqlDB struct {
+	db *sql.DB
+}
+
+func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return sqlExec(ctx, d.db, q, args)
+}
+
+func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+func (d *sqlDB) queryRow(ctx context.Context, q string, args ...any) row {
+	return d.db.QueryRowContext(ctx, q, args...)
+}
+
+func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(sqlTx{tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (d *sqlDB) isConflict(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return true
+	}
+	return false
+}
+
+func (d *sqlDB) close() { _ = d.db.Close() }
+
+// sqlTx is a database/sql transaction.
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return sqlExec(ctx, t.tx, q, args)
+}
+
+func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+func (t sqlTx) queryRow(ctx context.Context, q string, args ...any) row {
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+// sqlRows adapts *sql.Rows, whose Close returns an error, to rows.
+type sqlRows struct{ r *sql.Rows }
+
+func (r sqlRows) Next() bool             { return r.r.Next() }
+func (r sqlRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
+func (r sqlRows) Err() error             { return r.r.Err() }
+func (r sqlRows) Close()                 { _ = r.r.Close() }
+
+// pgDB is PostgreSQL through a pgx pool.
+type pgDB struct {
+	pool *pgxpool.Pool
+}
+
+func (d *pgDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := d.pool.Exec(ctx, numbered(q), args...)
+	return tag.RowsAffected(), err
+}
+
+func (d *pgDB) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return d.pool.Query(ctx, numbered(q), args...)
+}
+
+func (d *pgDB) queryRow(ctx context.Context, q string, args ...any) row {
+	return pgRow{d.pool.QueryRow(ctx, numbered(q), args...)}
+}
+
+func (d *pgDB) inTx(ctx context.Context, fn func(q querier) error) error {
+	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		return fn(pgTx{tx})
+	})
+}
+
+func (d *pgDB) isConflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+}
+
+func (d *pgDB) close() { d.pool.Close() }
+
+// pgTx is a pgx transaction.
+type pgTx struct{ tx pgx.Tx }
+
+func (t pgTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, numbered(q), args...)
+	return tag.RowsAffected(), err
+}
+
+func (t pgTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return t.tx.Query(ctx, numbered(q), args...)
+}
+
+func (t pgTx) queryRow(ctx context.Context, q string, args ...any) row {
+	return pgRow{t.tx.QueryRow(ctx, numbered(q), args...)}
+}
+
+// pgRow turns pgx.ErrNoRows into errNoRows.
+type pgRow struct{ r pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errNoRows
+	}
+	return err
+}
+
+// sqlExecer is what *sql.DB and *sql.Tx share.
+type sqlExecer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func sqlExec(ctx context.Context, e sqlExecer, q string, args []any) (int64, error) {
+	res, err := e.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// numbered rewrites ? placeholders as $1, $2, ... for PostgreSQL. The
+// store's statements contain no ? inside string literals.
+func numbered(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] != '?' {
+			b.WriteByte(q[i])
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
+
+// dbTime converts t to the stored form: microseconds since the Unix epoch,
+// UTC. The zero time is stored as NULL.
+func dbTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// goTime converts a stored time back; NULL becomes the zero time.
+func goTime(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return microTime(v.Int64)
+}
+
+// microTime converts microseconds since the Unix epoch to a UTC time.
+func microTime(us int64) time.Time {
+	return time.UnixMicro(us).UTC()
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"net/url"
+	"strings"
+)
+
+// backendKind names one of the supported storage backends.
+type backendKind int
+
+const (
+	kindMemory backendKind = iota + 1
+	kindSQLite
+	kindPostgres
+)
+
+// String returns the DSN scheme of the backend.
+func (k backendKind) String() string {
+	switch k {
+	case kindMemory:
+		return "memory"
+	case kindSQLite:
+		return "sqlite"
+	case kindPostgres:
+		return "postgres"
+	}
+	return "unknown"
+}
+
+// dsn is a parsed data source name.
+type dsn struct {
+	kind backendKind
+	// path is the SQLite file; conn is the PostgreSQL connection string.
+	path string
+	conn string
+}
+
+// parseDSN recognises memory:, sqlite:PATH and postgres:// DSNs. It checks
+// only the form; PostgreSQL connection parameters are checked by pgx.
+func parseDSN(s string) (dsn, error) {
+	scheme, rest, ok := strings.Cut(s, ":")
+	if s == "" {
+		return dsn{}, &DSNError{Reason: "empty; want memory:, sqlite:PATH or postgres://..."}
+	}
+	if !ok {
+		return dsn{}, &DSNError{DSN: redact(s),
+			Reason: "no scheme; want memory:, sqlite:PATH or postgres://..."}
+	}
+
+	switch strings.ToLower(scheme) {
+	case "memory":
+		if rest != "" {
+			return dsn{}, &DSNError{DSN: redact(s), Reason: "memory: takes nothing after the colon"}
+		}
+		return dsn{kind: kindMemory}, nil
+	case "sqlite", "sqlite3":
+		return parseSQLite(s, rest)
+	case "postgres", "postgresql":
+		if !strings.HasPrefix(rest, "//") {
+			return dsn{}, &DSNError{DSN: redact(s), Reason: "PostgreSQL DSN must start with postgres://"}
+		}
+		return dsn{kind: kindPostgres, conn: s}, nil
+	}
+	return dsn{}, &DSNError{DSN: redact(s),
+		Reason: "unknown scheme " + quote(scheme) + "; want memory, sqlite, postgres or postgresql"}
+}
+
+// parseSQLite checks the PATH of sqlite:PATH. The path goes to SQLite
+// as a file name, so characters that SQLite's URI parser would treat
+// specially are refused rather than misread.
+func parseSQLite(s, path string) (dsn, error) {
+	path = strings.TrimPrefix(path, "//")
+	switch {
+	case path == "":
+		return dsn{}, &DSNError{DSN: s,
+			Reason: "sqlite: needs a file path, as in sqlite:/var/lib/secureshare.db"}
+	case path == ":memory:":
+		return dsn{}, &DSNError{DSN: s, Reason: "use memory: for an in-memory store"}
+	case strings.ContainsAny(path, "?#"):
+		return dsn{}, &DSNError{DSN: s, Reason: "file path must not contain '?' or '#'"}
+	case strings.ContainsRune(path, 0):
+		return dsn{}, &DSNError{DSN: s, Reason: "file path contains a NUL byte"}
+	}
+	return dsn{kind: kindSQLite, path: path}, nil
+}
+
+// redact hides the password of a URL-shaped DSN, whether it is in the
+// user information or in a password query parameter.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if i := strings.LastIndex(s, "@"); i >= 0 {
+			return "xxxxx" + s[i:]
+		}
+		return s
+	}
+	changed := false
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			changed = true
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+		changed = true
+	}
+	if !changed {
+		return s
+	}
+	return u.String()
+}
+
+// quote wraps s in double quotes for an error message.
+func quote(s string) string { return `"` + s + `"` }
