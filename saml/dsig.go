@@ -23,9 +23,8 @@ import (
 // Canonicalisation and transform algorithm URIs (XML-DSig section 6.6 and
 // Exclusive XML Canonicalization 1.0).
 const (
-	algExcC14N             = "http://www.w3.org/2001/10/xml-exc-c14n#"
-	algExcC14NWithComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
-	algEnveloped           = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+	algExcC14N   = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	algEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 )
 
 // sigPolicy says which signatures verifyEnveloped accepts.
@@ -88,8 +87,7 @@ type signature struct {
 // no Signature child.
 //
 // Accepted: exactly one Reference whose URI is "#" + el's ID, the
-// enveloped-signature transform plus exclusive C14N (with or without
-// comments), RSA PKCS#1 v1.5 or ECDSA with SHA-2 (SHA-1 only when allowed).
+// enveloped-signature transform plus exclusive C14N without comments, RSA PKCS#1 v1.5 or ECDSA with SHA-2 (SHA-1 only when allowed).
 // Keys in KeyInfo are ignored.
 func verifyEnveloped(el *etree.Element, certs []*x509.Certificate, p sigPolicy) (*etree.Element, string, error) {
 	sig, err := parseSignature(el, p)
@@ -190,7 +188,7 @@ func (s *signature) readSignedInfo(id string, p sigPolicy) error {
 			}
 			c14n = c
 			alg := c.SelectAttrValue("Algorithm", "")
-			if alg != algExcC14N && alg != algExcC14NWithComments {
+			if alg != algExcC14N {
 				return mismatch(CheckAlgorithm, "canonicalisation method not allowed",
 					algExcC14N, alg)
 			}
@@ -246,7 +244,7 @@ func (s *signature) readReference(ref *etree.Element, p sigPolicy) error {
 					return fail(CheckSignature, "unexpected <"+t.Tag+"> in Transforms")
 				case alg == algEnveloped && !enveloped:
 					enveloped = true
-				case (alg == algExcC14N || alg == algExcC14NWithComments) && !c14n:
+				case alg == algExcC14N && !c14n:
 					c14n = true
 					s.refPrefix = inclusivePrefixes(t)
 				default:
@@ -347,11 +345,14 @@ func checkCertValidity(c *x509.Certificate, now time.Time) error {
 	return nil
 }
 
-// detach returns a deep copy of el that carries, as declarations of its
-// own, every namespace declaration in scope from el's ancestors, so that
-// it can be canonicalised on its own.
+// detach returns a deep copy of el without comments that carries, as
+// declarations of its own, every namespace declaration in scope from el's
+// ancestors, so that it can be canonicalised on its own. Comments are
+// dropped here, in linear time, because exclusive C14N without comments
+// drops them anyway and goxmldsig removes them one by one, in quadratic
+// time.
 func detach(el *etree.Element) *etree.Element {
-	cp := el.Copy()
+	cp := copyWithoutComments(el)
 	declared := make(map[string]bool, 4)
 	for _, a := range el.Attr {
 		if isNSDecl(a) {
@@ -365,6 +366,23 @@ func detach(el *etree.Element) *etree.Element {
 			}
 			declared[nsDeclPrefix(a)] = true
 			cp.Attr = append(cp.Attr, a)
+		}
+	}
+	return cp
+}
+
+// copyWithoutComments deep-copies el, leaving out comments.
+func copyWithoutComments(el *etree.Element) *etree.Element {
+	cp := etree.NewElement(el.Tag)
+	cp.Space = el.Space
+	cp.Attr = append(make([]etree.Attr, 0, len(el.Attr)+4), el.Attr...)
+	cp.Child = make([]etree.Token, 0, len(el.Child))
+	for _, tok := range el.Child {
+		switch t := tok.(type) {
+		case *etree.Element:
+			cp.AddChild(copyWithoutComments(t))
+		case *etree.CharData:
+			cp.AddChild(etree.NewText(t.Data))
 		}
 	}
 	return cp

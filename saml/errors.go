@@ -29,6 +29,7 @@ const (
 	CheckAudience        Check = "audience"             // AudienceRestriction does not name us
 	CheckNotBefore       Check = "not_before"           // assertion not yet valid
 	CheckNotOnOrAfter    Check = "not_on_or_after"      // assertion expired
+	CheckIssueInstant    Check = "issue_instant"        // issued in the future or too long ago
 	CheckSubjectConfirm  Check = "subject_confirmation" // no valid bearer SubjectConfirmation
 	CheckRecipient       Check = "recipient"            // SubjectConfirmationData/@Recipient is not our ACS
 	CheckReplay          Check = "replay"               // assertion ID already used

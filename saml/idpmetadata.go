@@ -219,13 +219,29 @@ func collectEntities(el *etree.Element, parent *entity, out *[]*entity) error {
 
 // chooseEntity picks the entity with entityID id, or else the only one
 // with an IDPSSODescriptor.
+// countID counts id in ids.
+func countID(ids []string, id string) int {
+	n := 0
+	for _, x := range ids {
+		if x == id {
+			n++
+		}
+	}
+	return n
+}
+
 func chooseEntity(all []*entity, id string) (*entity, error) {
 	ids := make([]string, 0, len(all))
 	var idps []*entity
+	var found *entity
 	for _, e := range all {
 		eid := e.el.SelectAttrValue("entityID", "")
 		if id != "" && eid == id {
-			return e, nil
+			if found != nil {
+				return nil, mismatch(CheckMetadata,
+					"metadata lists the entity twice, so its keys are ambiguous", "one entity", id)
+			}
+			found = e
 		}
 		ids = append(ids, eid)
 		if mdChild(e.el, "IDPSSODescriptor") != nil {
@@ -234,9 +250,15 @@ func chooseEntity(all []*entity, id string) (*entity, error) {
 	}
 
 	switch {
+	case found != nil:
+		return found, nil
 	case id != "":
 		return nil, mismatch(CheckMetadata, "entity not found in metadata; it lists "+
 			listIDs(ids), id, "")
+	case len(idps) >= 1 && countID(ids, idps[0].el.SelectAttrValue("entityID", "")) > 1:
+		return nil, mismatch(CheckMetadata,
+			"metadata lists the IdP's entity ID twice, so its keys are ambiguous",
+			"one entity", idps[0].el.SelectAttrValue("entityID", ""))
 	case len(idps) == 1:
 		return idps[0], nil
 	case len(idps) == 0:

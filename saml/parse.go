@@ -10,9 +10,15 @@ import (
 	"github.com/beevik/etree"
 )
 
-// maxDepth bounds the nesting of any document we parse. SAML messages are
-// about a dozen levels deep.
-const maxDepth = 64
+// Limits on the shape of any document we parse. SAML messages are about a
+// dozen levels deep, and their elements carry a handful of attributes.
+const (
+	maxDepth = 64
+	maxAttrs = 256 // attributes (namespace declarations included) per element
+	// maxNSInScope bounds the namespace declarations in scope at any element,
+	// which bounds the work of canonicalising each element.
+	maxNSInScope = 64
+)
 
 // parseXML parses one untrusted XML document and returns its root element.
 // It refuses input over maxSize bytes, DTDs and every other directive,
@@ -66,7 +72,7 @@ func parseXML(data []byte, maxSize int) (*etree.Element, error) {
 	}
 
 	w := walker{ids: make(map[string]struct{}, 8)}
-	if err := w.walk(root); err != nil {
+	if err := w.walk(root, 0); err != nil {
 		return nil, err
 	}
 	return root, nil
@@ -74,23 +80,33 @@ func parseXML(data []byte, maxSize int) (*etree.Element, error) {
 
 // walker carries state across one walk of a parsed tree.
 type walker struct {
-	ids map[string]struct{}
+	ids   map[string]struct{}
+	names map[[2]string]struct{} // attribute names of the current large element
 }
 
-// walk checks el and everything below it.
-func (w *walker) walk(el *etree.Element) error {
+// walk checks el and everything below it; inScope counts the namespace
+// declarations of el's ancestors.
+func (w *walker) walk(el *etree.Element, inScope int) error {
 	if !validName(el.Space, el.Tag) {
 		return fail(CheckXML, fmt.Sprintf("invalid element name %q", qname(el.Space, el.Tag)))
+	}
+	if len(el.Attr) > maxAttrs {
+		return mismatch(CheckXML, fmt.Sprintf("too many attributes on <%s>", el.Tag),
+			fmt.Sprintf("at most %d", maxAttrs), fmt.Sprint(len(el.Attr)))
 	}
 	for i, a := range el.Attr {
 		if !validName(a.Space, a.Key) {
 			return fail(CheckXML, fmt.Sprintf("invalid attribute name %q on <%s>",
 				qname(a.Space, a.Key), el.Tag))
 		}
-		for _, b := range el.Attr[:i] {
-			if a.Space == b.Space && a.Key == b.Key {
-				return fail(CheckXML, fmt.Sprintf("duplicate attribute %q on <%s>",
-					qname(a.Space, a.Key), el.Tag))
+		if w.duplicate(el.Attr, i) {
+			return fail(CheckXML, fmt.Sprintf("duplicate attribute %q on <%s>",
+				qname(a.Space, a.Key), el.Tag))
+		}
+		if isNSDecl(a) {
+			if inScope++; inScope > maxNSInScope {
+				return mismatch(CheckXML, "too many namespace declarations in scope",
+					fmt.Sprintf("at most %d", maxNSInScope), fmt.Sprint(inScope))
 			}
 		}
 		if a.Space == "" && a.Key == "ID" {
@@ -103,7 +119,7 @@ func (w *walker) walk(el *etree.Element) error {
 	for _, tok := range el.Child {
 		switch t := tok.(type) {
 		case *etree.Element:
-			if err := w.walk(t); err != nil {
+			if err := w.walk(t, inScope); err != nil {
 				return err
 			}
 		case *etree.ProcInst:
@@ -113,6 +129,33 @@ func (w *walker) walk(el *etree.Element) error {
 		}
 	}
 	return nil
+}
+
+// duplicate reports whether attrs[i] repeats an earlier attribute's name.
+// Small elements are scanned; larger ones use a set, so the cost stays
+// linear in the number of attributes.
+func (w *walker) duplicate(attrs []etree.Attr, i int) bool {
+	a := attrs[i]
+	if len(attrs) <= 8 {
+		for _, b := range attrs[:i] {
+			if a.Space == b.Space && a.Key == b.Key {
+				return true
+			}
+		}
+		return false
+	}
+	if i == 0 {
+		clear(w.names)
+		if w.names == nil {
+			w.names = make(map[[2]string]struct{}, len(attrs))
+		}
+	}
+	k := [2]string{a.Space, a.Key}
+	if _, ok := w.names[k]; ok {
+		return true
+	}
+	w.names[k] = struct{}{}
+	return false
 }
 
 // checkProlog refuses, before the decoder runs, a byte-order mark and any

@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -75,4 +76,49 @@ func FuzzParseXML(f *testing.F) {
 			t.Fatal("nil root without error")
 		}
 	})
+}
+
+func TestParseXMLAttributeLimits(t *testing.T) {
+	attrs := func(n int, dupAt int) string {
+		var b strings.Builder
+		b.WriteString("<a")
+		for i := 0; i < n; i++ {
+			name := i
+			if i == dupAt {
+				name = 0
+			}
+			fmt.Fprintf(&b, ` x%d="1"`, name)
+		}
+		b.WriteString("/>")
+		return b.String()
+	}
+
+	_, err := parseXML([]byte(attrs(maxAttrs, -1)), 1<<20)
+	require.NoError(t, err, "the limit itself is accepted")
+	_, err = parseXML([]byte(attrs(maxAttrs+1, -1)), 1<<20)
+	requireFailed(t, err, CheckXML)
+	_, err = parseXML([]byte(attrs(100, 99)), 1<<20)
+	requireFailed(t, err, CheckXML)
+	_, err = parseXML([]byte(attrs(5, 4)), 1<<20)
+	requireFailed(t, err, CheckXML)
+	_, err = parseXML([]byte(`<r>`+attrs(20, -1)+attrs(20, -1)+`</r>`), 1<<20)
+	require.NoError(t, err, "the same names on two elements are not duplicates")
+}
+
+func TestParseXMLNamespaceLimit(t *testing.T) {
+	decls := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, ` xmlns:p%d="urn:x:%d"`, i, i)
+		}
+		return b.String()
+	}
+	half := decls(maxNSInScope / 2)
+
+	_, err := parseXML([]byte(`<a`+half+`><b`+half+`/></a>`), 1<<20)
+	require.NoError(t, err, "the limit itself is accepted")
+	_, err = parseXML([]byte(`<a`+half+`><b`+half+` xmlns:q="urn:q"/></a>`), 1<<20)
+	requireFailed(t, err, CheckXML)
+	_, err = parseXML([]byte(`<r><a`+half+`/><b`+half+`/><c`+half+`/></r>`), 1<<20)
+	require.NoError(t, err, "siblings' declarations are not in each other's scope")
 }

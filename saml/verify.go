@@ -24,6 +24,9 @@ const (
 	// DefaultMaxIssueDelay is how long after its IssueInstant a Response is
 	// accepted when no MaxIssueDelay is configured.
 	DefaultMaxIssueDelay = 5 * time.Minute
+
+	// maxClockSkew is the largest ClockSkew a configuration may set.
+	maxClockSkew = 10 * time.Minute
 )
 
 // Confirmation method and attribute URIs (SAML 2.0 Profiles, section 3.3).
@@ -114,6 +117,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if len(cfg.ACSURLs) == 0 {
 		problems = append(problems, "at least one ACS URL is required")
 	}
+	for i, u := range cfg.ACSURLs {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			problems = append(problems, fmt.Sprintf("ACSURLs[%d] %q is not an absolute http(s) URL", i, u))
+		}
+	}
 	if cfg.IDPEntityID == "" {
 		problems = append(problems, "IDPEntityID is required")
 	}
@@ -125,7 +133,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] is nil", i))
 		}
 	}
-	if cfg.ClockSkew < 0 || cfg.ClockSkew > 10*time.Minute {
+	if cfg.ClockSkew < 0 || cfg.ClockSkew > maxClockSkew {
 		problems = append(problems, "ClockSkew must be between 0 and 10 minutes")
 	}
 	if cfg.MaxResponseSize < 0 || cfg.MaxIssueDelay < 0 {
@@ -217,6 +225,13 @@ func (c *check) response(root *etree.Element) (*Assertion, error) {
 		return nil, mismatch(CheckSchema, "document is not a SAML Response",
 			"samlp:Response", qname(root.Space, root.Tag))
 	}
+	// The issuers are compared first, unsigned, so that a response from
+	// another IdP is reported as such rather than as a bad signature. They
+	// are compared again, signed, below.
+	if err := c.issuers(root); err != nil {
+		return nil, err
+	}
+
 	// A signed Response is replaced by its verified copy.
 	resp, alg, err := verifyEnveloped(root, c.v.cfg.IDPCertificates, c.policy)
 	signed := err == nil
@@ -290,17 +305,48 @@ func (c *check) responseFields(resp *etree.Element, a *Assertion) error {
 	if err != nil {
 		return err
 	}
-	if issued.After(c.now.Add(c.v.skew)) {
-		return mismatch(CheckNotBefore, "Response was issued in the future (check clocks)",
-			"before "+stamp(c.now.Add(c.v.skew)), stamp(issued))
-	}
-	if oldest := c.now.Add(-c.v.cfg.MaxIssueDelay - c.v.skew); issued.Before(oldest) {
-		return mismatch(CheckNotOnOrAfter, "Response is too old",
-			"issued after "+stamp(oldest), stamp(issued))
+	if err := c.issueInstant("Response", issued); err != nil {
+		return err
 	}
 
 	a.InResponseTo = resp.SelectAttrValue("InResponseTo", "")
 	return c.inResponseTo(a.InResponseTo)
+}
+
+// issuers compares the Issuer of the Response and of a plain Assertion,
+// where present, with the configured IdP.
+func (c *check) issuers(root *etree.Element) error {
+	want := c.v.cfg.IDPEntityID
+	if iss := child(root, "Issuer"); iss != nil {
+		if got := strings.TrimSpace(textOf(iss)); got != want {
+			return mismatch(CheckIssuer, "the Response comes from another IdP than the one "+
+				"configured (or the IdP's entity ID is configured wrongly)", want, got)
+		}
+	}
+	if a := child(root, "Assertion"); a != nil {
+		if iss := child(a, "Issuer"); iss != nil {
+			if got := strings.TrimSpace(textOf(iss)); got != want {
+				return mismatch(CheckIssuer, "the Assertion comes from another IdP than the one "+
+					"configured (or the IdP's entity ID is configured wrongly)", want, got)
+			}
+		}
+	}
+	return nil
+}
+
+// issueInstant checks that a message was issued neither in the future nor
+// longer ago than MaxIssueDelay, allowing for skew.
+func (c *check) issueInstant(what string, issued time.Time) error {
+	if latest := c.now.Add(c.v.skew); issued.After(latest) {
+		return mismatch(CheckIssueInstant, what+" was issued in the future (are the IdP's and "+
+			"our clocks set right?)", "at or before "+stamp(latest), stamp(issued))
+	}
+	if oldest := c.now.Add(-c.v.cfg.MaxIssueDelay - c.v.skew); issued.Before(oldest) {
+		return mismatch(CheckIssueInstant, fmt.Sprintf("%s was issued more than %s ago: "+
+			"a captured or replayed message, or clocks that differ", what, c.v.cfg.MaxIssueDelay),
+			"at or after "+stamp(oldest), stamp(issued))
+	}
+	return nil
 }
 
 // status returns a *StatusError unless the Response's status is Success.
@@ -390,6 +436,9 @@ func (c *check) assertion(orig, covered *etree.Element, a *Assertion) error {
 	}
 	issued, err := timeAttr(el, "IssueInstant", true)
 	if err != nil {
+		return err
+	}
+	if err := c.issueInstant("Assertion", issued); err != nil {
 		return err
 	}
 	a.IssueInstant = issued
@@ -490,7 +539,9 @@ func (c *check) subject(el *etree.Element, a *Assertion) error {
 			if !a.NotOnOrAfter.IsZero() && a.NotOnOrAfter.Before(exp) {
 				a.Expires = a.NotOnOrAfter
 			}
-			a.Expires = a.Expires.Add(c.v.skew)
+			// Kept with the largest skew any verifier may allow, so that a
+			// verifier sharing the cache with a laxer one is not fooled.
+			a.Expires = a.Expires.Add(maxClockSkew)
 			return nil
 		}
 		if first == nil {

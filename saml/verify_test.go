@@ -46,7 +46,8 @@ func TestVerifyChecks(t *testing.T) {
 				g, ok := a.Attribute("groups")
 				require.True(t, ok)
 				assert.Equal(t, []string{"partners", "staff"}, g.Values)
-				assert.Equal(t, tNow.Add(5*time.Minute+DefaultClockSkew), a.Expires)
+				assert.Equal(t, tNow.Add(5*time.Minute+maxClockSkew), a.Expires,
+					"kept for the largest skew any verifier sharing the cache may allow")
 			},
 		},
 		{
@@ -289,6 +290,15 @@ func TestVerifyChecks(t *testing.T) {
 			want: CheckIssuer,
 		},
 		{
+			name: "another IdP's response is reported as such, not as a bad signature",
+			doc: func(t *testing.T) []byte {
+				return vSign(t, vResp{ResponseIssuer: "https://other-idp.example",
+					AssertionIssuer: "https://other-idp.example"}.xml(t),
+					vSignOpts{response: true, assertion: true, key: vOtherKey})
+			},
+			want: CheckIssuer,
+		},
+		{
 			name: "wrong audience",
 			doc:  func(t *testing.T) []byte { return vSign(t, vResp{Audience: "https://other-sp"}.xml(t), both) },
 			want: CheckAudience,
@@ -331,12 +341,12 @@ func TestVerifyChecks(t *testing.T) {
 			doc: func(t *testing.T) []byte {
 				return vSign(t, vResp{IssueInstant: at(10 * time.Minute)}.xml(t), both)
 			},
-			want: CheckNotBefore,
+			want: CheckIssueInstant,
 		},
 		{
 			name: "issued too long ago",
 			doc:  func(t *testing.T) []byte { return vSign(t, vResp{IssueInstant: at(-time.Hour)}.xml(t), both) },
-			want: CheckNotOnOrAfter,
+			want: CheckIssueInstant,
 		},
 		{
 			name: "not a bearer confirmation",
@@ -503,6 +513,8 @@ func TestNewVerifierValidatesConfig(t *testing.T) {
 		"nil certificate":   func(c *VerifierConfig) { c.IDPCertificates = []*x509.Certificate{nil} },
 		"skew too large":    func(c *VerifierConfig) { c.ClockSkew = time.Hour },
 		"negative max size": func(c *VerifierConfig) { c.MaxResponseSize = -1 },
+		"empty ACS URL":     func(c *VerifierConfig) { c.ACSURLs = []string{tACS, ""} },
+		"relative ACS URL":  func(c *VerifierConfig) { c.ACSURLs = []string{"/saml/acs"} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := good
