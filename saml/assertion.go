@@ -39,10 +39,12 @@ type Assertion struct {
 	// is zero when absent.
 	NotBefore    time.Time
 	NotOnOrAfter time.Time
-	// Expires is the latest instant at which the assertion could still be
-	// accepted (the earliest of Conditions/@NotOnOrAfter and the bearer
-	// SubjectConfirmationData/@NotOnOrAfter, plus skew). Replay caches keep
-	// the ID until then.
+	// Expires is how long a replay cache must keep the assertion's ID: the
+	// earliest of Conditions/@NotOnOrAfter and the bearer
+	// SubjectConfirmationData/@NotOnOrAfter, plus the largest clock skew
+	// any Verifier allows (10 minutes), so that verifiers with different
+	// skews can share a cache. It is not a session lifetime: use
+	// SessionNotOnOrAfter for that.
 	Expires time.Time
 
 	// Attributes holds every Attribute of every AttributeStatement, in

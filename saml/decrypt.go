@@ -2,12 +2,22 @@ package saml
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/beevik/etree"
 
 	"github.com/secureshare/secureshare/internal/xmlenc"
 )
+
+// errOpaque is the one refusal for every decryption failure that depends
+// on the decrypted bytes (padding, authentication tag, the plaintext not
+// parsing or not being the element expected). Telling those apart would be
+// a padding oracle (Jager and Somorovsky, "How to Break XML Encryption",
+// 2011): anyone holding a captured EncryptedAssertion could decrypt it by
+// posting altered copies in unsigned Responses.
+func errOpaque(what string) error {
+	return fail(CheckDecryption, "cannot decrypt "+what+
+		" with the configured SP keys (wrong SP key, or the IdP encrypts for another certificate)")
+}
 
 // decryptAssertion decrypts an EncryptedAssertion (SAML 2.0 Core, section
 // 2.3.4), puts the plaintext Assertion in its place so that it inherits
@@ -18,12 +28,8 @@ func (c *check) decryptAssertion(enc *etree.Element) (*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	if el.Tag != "Assertion" {
-		return nil, mismatch(CheckDecryption, "EncryptedAssertion does not hold an Assertion",
-			"Assertion", el.Tag)
-	}
-	if countAssertions(el) != 0 {
-		return nil, fail(CheckSchema, "decrypted Assertion holds another assertion")
+	if el.Tag != "Assertion" || countAssertions(el) != 0 {
+		return nil, errOpaque("EncryptedAssertion")
 	}
 	return el, nil
 }
@@ -35,8 +41,7 @@ func (c *check) decryptNameID(enc *etree.Element) (*etree.Element, error) {
 		return nil, err
 	}
 	if el.Tag != "NameID" {
-		return nil, mismatch(CheckDecryption, "EncryptedID does not hold a NameID",
-			"NameID", el.Tag)
+		return nil, errOpaque("EncryptedID")
 	}
 	return el, nil
 }
@@ -67,23 +72,20 @@ func (c *check) decrypt(enc *etree.Element, what string) (*etree.Element, error)
 			break
 		}
 	}
-	if err != nil {
-		check := CheckDecryption
-		var ae *xmlenc.AlgorithmError
-		if errors.As(err, &ae) {
-			check = CheckAlgorithm
-		}
-		return nil, wrapFail(check, fmt.Sprintf("cannot decrypt %s with the %d configured SP keys",
-			what, len(c.v.cfg.DecryptionKeys)), err)
+	var ae *xmlenc.AlgorithmError
+	var fe *xmlenc.FormatError
+	switch {
+	case errors.As(err, &ae):
+		return nil, wrapFail(CheckAlgorithm, "cannot decrypt "+what, err)
+	case errors.As(err, &fe):
+		return nil, wrapFail(CheckDecryption, "cannot decrypt "+what, err)
+	case err != nil:
+		return nil, errOpaque(what)
 	}
 
 	el, err := parseFragment(plain, enc, c.v.maxSize)
-	if err != nil {
-		return nil, err
-	}
-	if el.NamespaceURI() != nsAssertion {
-		return nil, mismatch(CheckDecryption, what+" holds an element of another namespace",
-			nsAssertion, el.NamespaceURI())
+	if err != nil || el.NamespaceURI() != nsAssertion {
+		return nil, errOpaque(what)
 	}
 	return el, nil
 }
@@ -94,7 +96,7 @@ func (c *check) decrypt(enc *etree.Element, what string) (*etree.Element, error)
 func parseFragment(plain []byte, enc *etree.Element, maxSize int) (*etree.Element, error) {
 	el, err := parseXML(plain, maxSize)
 	if err != nil {
-		return nil, withContext(err, "decrypted content")
+		return nil, err
 	}
 	parent := enc.Parent()
 	parent.InsertChildAt(enc.Index(), el)

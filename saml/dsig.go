@@ -143,7 +143,7 @@ func parseSignature(el *etree.Element, p sigPolicy) (*signature, error) {
 	if sigEl == nil {
 		return nil, errNoSignature
 	}
-	id := el.SelectAttrValue("ID", "")
+	id := attr(el, "ID")
 	if id == "" {
 		return nil, fail(CheckSignature, fmt.Sprintf("signed <%s> has no ID", el.Tag))
 	}
@@ -186,8 +186,11 @@ func (s *signature) readSignedInfo(id string, p sigPolicy) error {
 			if c14n != nil {
 				return fail(CheckSignature, "SignedInfo has more than one CanonicalizationMethod")
 			}
+			if err := onlyChildren(c, "InclusiveNamespaces"); err != nil {
+				return err
+			}
 			c14n = c
-			alg := c.SelectAttrValue("Algorithm", "")
+			alg := attr(c, "Algorithm")
 			if alg != algExcC14N {
 				return mismatch(CheckAlgorithm, "canonicalisation method not allowed",
 					algExcC14N, alg)
@@ -197,8 +200,11 @@ func (s *signature) readSignedInfo(id string, p sigPolicy) error {
 			if method != nil {
 				return fail(CheckSignature, "SignedInfo has more than one SignatureMethod")
 			}
+			if err := onlyChildren(c); err != nil {
+				return err
+			}
 			method = c
-			s.method = c.SelectAttrValue("Algorithm", "")
+			s.method = attr(c, "Algorithm")
 		case "Reference":
 			if ref != nil {
 				return fail(CheckSignature, "SignedInfo has more than one Reference")
@@ -224,7 +230,7 @@ func (s *signature) readSignedInfo(id string, p sigPolicy) error {
 	if ref == nil {
 		return fail(CheckSignature, "SignedInfo has no Reference")
 	}
-	if uri := ref.SelectAttrValue("URI", ""); uri != "#"+id {
+	if uri := attr(ref, "URI"); uri != "#"+id {
 		return mismatch(CheckSignature, "Reference does not point at the signed element",
 			"#"+id, uri)
 	}
@@ -239,7 +245,10 @@ func (s *signature) readReference(ref *etree.Element, p sigPolicy) error {
 		switch c.Tag {
 		case "Transforms":
 			for _, t := range c.ChildElements() {
-				switch alg := t.SelectAttrValue("Algorithm", ""); {
+				if err := onlyChildren(t, "InclusiveNamespaces"); err != nil {
+					return err
+				}
+				switch alg := attr(t, "Algorithm"); {
 				case t.Tag != "Transform":
 					return fail(CheckSignature, "unexpected <"+t.Tag+"> in Transforms")
 				case alg == algEnveloped && !enveloped:
@@ -273,8 +282,14 @@ func (s *signature) readReference(ref *etree.Element, p sigPolicy) error {
 	if digestMethod == nil || digestValue == nil {
 		return fail(CheckSignature, "Reference lacks DigestMethod or DigestValue")
 	}
+	if err := onlyChildren(digestMethod); err != nil {
+		return err
+	}
+	if err := onlyChildren(digestValue); err != nil {
+		return err
+	}
 
-	uri := digestMethod.SelectAttrValue("Algorithm", "")
+	uri := attr(digestMethod, "Algorithm")
 	h, ok := digestAlgs[uri]
 	switch {
 	case !ok:
@@ -287,6 +302,20 @@ func (s *signature) readReference(ref *etree.Element, p sigPolicy) error {
 		return fail(CheckSignature, "DigestValue is malformed")
 	}
 	s.digestAlg, s.digest = h, d
+	return nil
+}
+
+// onlyChildren refuses child elements of el other than those named.
+func onlyChildren(el *etree.Element, allowed ...string) error {
+	for _, c := range el.ChildElements() {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || c.Tag == a
+		}
+		if !ok {
+			return fail(CheckSignature, "unexpected <"+c.Tag+"> in "+el.Tag)
+		}
+	}
 	return nil
 }
 
@@ -414,7 +443,7 @@ func canonicalizeInPlace(el *etree.Element, prefixes string) ([]byte, error) {
 func inclusivePrefixes(el *etree.Element) string {
 	for _, c := range el.ChildElements() {
 		if c.Tag == "InclusiveNamespaces" {
-			return c.SelectAttrValue("PrefixList", "")
+			return attr(c, "PrefixList")
 		}
 	}
 	return ""

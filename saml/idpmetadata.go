@@ -235,7 +235,7 @@ func chooseEntity(all []*entity, id string) (*entity, error) {
 	var idps []*entity
 	var found *entity
 	for _, e := range all {
-		eid := e.el.SelectAttrValue("entityID", "")
+		eid := attr(e.el, "entityID")
 		if id != "" && eid == id {
 			if found != nil {
 				return nil, mismatch(CheckMetadata,
@@ -255,10 +255,10 @@ func chooseEntity(all []*entity, id string) (*entity, error) {
 	case id != "":
 		return nil, mismatch(CheckMetadata, "entity not found in metadata; it lists "+
 			listIDs(ids), id, "")
-	case len(idps) >= 1 && countID(ids, idps[0].el.SelectAttrValue("entityID", "")) > 1:
+	case len(idps) >= 1 && countID(ids, attr(idps[0].el, "entityID")) > 1:
 		return nil, mismatch(CheckMetadata,
 			"metadata lists the IdP's entity ID twice, so its keys are ambiguous",
-			"one entity", idps[0].el.SelectAttrValue("entityID", ""))
+			"one entity", attr(idps[0].el, "entityID"))
 	case len(idps) == 1:
 		return idps[0], nil
 	case len(idps) == 0:
@@ -267,7 +267,7 @@ func chooseEntity(all []*entity, id string) (*entity, error) {
 	}
 	var idpIDs []string
 	for _, e := range idps {
-		idpIDs = append(idpIDs, e.el.SelectAttrValue("entityID", ""))
+		idpIDs = append(idpIDs, attr(e.el, "entityID"))
 	}
 	return nil, fail(CheckMetadata, fmt.Sprintf(
 		"metadata holds %d IdPs, choose one by entity ID: %s", len(idps), listIDs(idpIDs)))
@@ -275,7 +275,7 @@ func chooseEntity(all []*entity, id string) (*entity, error) {
 
 // readIDPEntity builds the IDPMetadata of one EntityDescriptor.
 func readIDPEntity(e *entity) (*IDPMetadata, error) {
-	m := &IDPMetadata{EntityID: e.el.SelectAttrValue("entityID", "")}
+	m := &IDPMetadata{EntityID: attr(e.el, "entityID")}
 	if m.EntityID == "" {
 		return nil, fail(CheckSchema, "EntityDescriptor has no entityID")
 	}
@@ -293,7 +293,7 @@ func readIDPEntity(e *entity) (*IDPMetadata, error) {
 		return nil, err
 	}
 	m.ValidUntil, m.CacheDuration = earliest(m.ValidUntil, vu), shortest(m.CacheDuration, cd)
-	m.WantAuthnRequestsSigned = xsBool(role.SelectAttrValue("WantAuthnRequestsSigned", ""))
+	m.WantAuthnRequestsSigned = xsBool(attr(role, "WantAuthnRequestsSigned"))
 
 	if err := m.readRole(role); err != nil {
 		return nil, err
@@ -336,7 +336,7 @@ func (m *IDPMetadata) readRole(role *etree.Element) error {
 
 // readKey adds the certificates of one KeyDescriptor.
 func (m *IDPMetadata) readKey(kd *etree.Element) error {
-	use := kd.SelectAttrValue("use", "")
+	use := attr(kd, "use")
 	if use != "" && use != "signing" && use != "encryption" {
 		return mismatch(CheckSchema, "KeyDescriptor has an unknown use",
 			"signing or encryption", use)
@@ -368,7 +368,7 @@ func idpRole(el *etree.Element, entityID string) (*etree.Element, error) {
 			continue
 		}
 		found = true
-		for _, p := range strings.Fields(c.SelectAttrValue("protocolSupportEnumeration", "")) {
+		for _, p := range strings.Fields(attr(c, "protocolSupportEnumeration")) {
 			if p == nsProtocol {
 				return c, nil
 			}
@@ -385,13 +385,13 @@ func idpRole(el *etree.Element, entityID string) (*etree.Element, error) {
 // addEndpoint appends the endpoint el describes when its binding is
 // supported and it is not an exact duplicate.
 func addEndpoint(list []Endpoint, el *etree.Element) []Endpoint {
-	b := Binding(el.SelectAttrValue("Binding", ""))
-	loc := strings.TrimSpace(el.SelectAttrValue("Location", ""))
+	b := Binding(attr(el, "Binding"))
+	loc := strings.TrimSpace(attr(el, "Location"))
 	if (b != BindingHTTPRedirect && b != BindingHTTPPost) || loc == "" {
 		return list
 	}
 	ep := Endpoint{Binding: b, Location: loc,
-		ResponseLocation: strings.TrimSpace(el.SelectAttrValue("ResponseLocation", ""))}
+		ResponseLocation: strings.TrimSpace(attr(el, "ResponseLocation"))}
 	for _, e := range list {
 		if e == ep {
 			return list
@@ -413,7 +413,7 @@ func firstEndpoint(list []Endpoint, b Binding) (Endpoint, bool) {
 // validity reads the validUntil and cacheDuration attributes of el.
 func validity(el *etree.Element) (time.Time, time.Duration, error) {
 	var vu time.Time
-	if s := el.SelectAttrValue("validUntil", ""); s != "" {
+	if s := attr(el, "validUntil"); s != "" {
 		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
 		if err != nil {
 			return time.Time{}, 0, mismatch(CheckSchema, "validUntil is not an xs:dateTime",
@@ -422,7 +422,7 @@ func validity(el *etree.Element) (time.Time, time.Duration, error) {
 		vu = t
 	}
 	var cd time.Duration
-	if s := el.SelectAttrValue("cacheDuration", ""); s != "" {
+	if s := attr(el, "cacheDuration"); s != "" {
 		d, err := parseXSDuration(strings.TrimSpace(s))
 		if err != nil {
 			return time.Time{}, 0, mismatch(CheckSchema, "cacheDuration is not an xs:duration",

@@ -334,7 +334,7 @@ func (v *LogoutVerifier) request(el *etree.Element, alg string) (*LogoutRequest,
 	if err := checkRoot(el, "LogoutRequest"); err != nil {
 		return nil, err
 	}
-	r := &LogoutRequest{ID: el.SelectAttrValue("ID", ""), Reason: el.SelectAttrValue("Reason", ""),
+	r := &LogoutRequest{ID: attr(el, "ID"), Reason: attr(el, "Reason"),
 		SignatureAlgorithm: alg}
 	var err error
 	if r.Issuer, r.IssueInstant, err = v.common(el); err != nil {
@@ -366,9 +366,9 @@ func (r *LogoutRequest) readSubject(el *etree.Element) error {
 		case ns == nsAssertion && c.Tag == "NameID":
 			nameIDs++
 			r.NameID = NameID{Value: strings.TrimSpace(textOf(c)),
-				Format:          c.SelectAttrValue("Format", ""),
-				NameQualifier:   c.SelectAttrValue("NameQualifier", ""),
-				SPNameQualifier: c.SelectAttrValue("SPNameQualifier", "")}
+				Format:          attr(c, "Format"),
+				NameQualifier:   attr(c, "NameQualifier"),
+				SPNameQualifier: attr(c, "SPNameQualifier")}
 		case ns == nsAssertion && (c.Tag == "EncryptedID" || c.Tag == "BaseID"):
 			return fail(CheckSchema, "LogoutRequest identifies the user by "+c.Tag+
 				", which is not supported")
@@ -391,8 +391,8 @@ func (v *LogoutVerifier) response(el *etree.Element, alg, requestID string) (*Lo
 	if err := checkRoot(el, "LogoutResponse"); err != nil {
 		return nil, err
 	}
-	r := &LogoutResponse{ID: el.SelectAttrValue("ID", ""),
-		InResponseTo: el.SelectAttrValue("InResponseTo", ""), SignatureAlgorithm: alg}
+	r := &LogoutResponse{ID: attr(el, "ID"),
+		InResponseTo: attr(el, "InResponseTo"), SignatureAlgorithm: alg}
 	var err error
 	if r.Issuer, r.IssueInstant, err = v.common(el); err != nil {
 		return nil, err
@@ -415,10 +415,10 @@ func (v *LogoutVerifier) response(el *etree.Element, alg, requestID string) (*Lo
 // Destination and IssueInstant.
 func (v *LogoutVerifier) common(el *etree.Element) (string, time.Time, error) {
 	// ID and Version are required.
-	if el.SelectAttrValue("ID", "") == "" {
+	if attr(el, "ID") == "" {
 		return "", time.Time{}, fail(CheckSchema, el.Tag+" has no ID")
 	}
-	if ver := el.SelectAttrValue("Version", ""); ver != "2.0" {
+	if ver := attr(el, "Version"); ver != "2.0" {
 		return "", time.Time{}, mismatch(CheckVersion, el.Tag+" is not SAML 2.0", "2.0", ver)
 	}
 
@@ -437,7 +437,7 @@ func (v *LogoutVerifier) common(el *etree.Element) (string, time.Time, error) {
 	}
 
 	// Signed messages must name their Destination, and it must be us.
-	dest := el.SelectAttrValue("Destination", "")
+	dest := attr(el, "Destination")
 	if !slices.Contains(v.cfg.SLOURLs, dest) {
 		return "", time.Time{}, mismatch(CheckDestination, el.Tag+" Destination is not our SLO URL",
 			strings.Join(v.cfg.SLOURLs, " or "), dest)
@@ -499,10 +499,10 @@ func logoutStatus(el *etree.Element) (string, string, error) {
 	if code == nil {
 		return "", "", fail(CheckSchema, "LogoutResponse Status has no StatusCode")
 	}
-	top := code.SelectAttrValue("Value", "")
+	top := attr(code, "Value")
 	var sub string
 	if c := protocolChild(code, "StatusCode"); c != nil {
-		sub = c.SelectAttrValue("Value", "")
+		sub = attr(c, "Value")
 	}
 	if top != StatusSuccess {
 		var msg string
@@ -526,7 +526,7 @@ func protocolChild(el *etree.Element, tag string) *etree.Element {
 
 // logoutTime reads an xs:dateTime attribute.
 func logoutTime(el *etree.Element, name string, required bool) (time.Time, error) {
-	s := strings.TrimSpace(el.SelectAttrValue(name, ""))
+	s := strings.TrimSpace(attr(el, name))
 	if s == "" {
 		if required {
 			return time.Time{}, fail(CheckSchema, el.Tag+" has no "+name)

@@ -227,3 +227,16 @@ func textOf(el *etree.Element) string {
 	}
 	return b.String()
 }
+
+// attr returns the value of el's unprefixed attribute name, or "". Unlike
+// etree's SelectAttrValue, it never matches a prefixed attribute such as
+// xmlns:ID or foo:ID, which canonicalisation may drop or an attacker may
+// add without breaking a signature.
+func attr(el *etree.Element, name string) string {
+	for _, a := range el.Attr {
+		if a.Space == "" && a.Key == name {
+			return a.Value
+		}
+	}
+	return ""
+}

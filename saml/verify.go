@@ -272,10 +272,10 @@ func (c *check) response(root *etree.Element) (*Assertion, error) {
 
 // responseFields checks the Response's own attributes and children.
 func (c *check) responseFields(resp *etree.Element, a *Assertion) error {
-	if v := resp.SelectAttrValue("Version", ""); v != "2.0" {
+	if v := attr(resp, "Version"); v != "2.0" {
 		return mismatch(CheckVersion, "unsupported Response Version", "2.0", v)
 	}
-	a.ResponseID = resp.SelectAttrValue("ID", "")
+	a.ResponseID = attr(resp, "ID")
 	if a.ResponseID == "" {
 		return fail(CheckSchema, "Response has no ID")
 	}
@@ -291,7 +291,7 @@ func (c *check) responseFields(resp *etree.Element, a *Assertion) error {
 		}
 	}
 
-	dest := resp.SelectAttrValue("Destination", "")
+	dest := attr(resp, "Destination")
 	switch {
 	case dest == "" && a.ResponseSigned:
 		return mismatch(CheckDestination, "signed Response has no Destination",
@@ -309,7 +309,7 @@ func (c *check) responseFields(resp *etree.Element, a *Assertion) error {
 		return err
 	}
 
-	a.InResponseTo = resp.SelectAttrValue("InResponseTo", "")
+	a.InResponseTo = attr(resp, "InResponseTo")
 	return c.inResponseTo(a.InResponseTo)
 }
 
@@ -359,13 +359,13 @@ func (c *check) status(resp *etree.Element) error {
 	if code == nil {
 		return fail(CheckSchema, "Status has no StatusCode")
 	}
-	top := code.SelectAttrValue("Value", "")
+	top := attr(code, "Value")
 	if top == StatusSuccess {
 		return nil
 	}
 	e := &StatusError{Code: top}
 	if sub := child(code, "StatusCode"); sub != nil {
-		e.SubCode = sub.SelectAttrValue("Value", "")
+		e.SubCode = attr(sub, "Value")
 	}
 	if msg := child(st, "StatusMessage"); msg != nil {
 		e.Message = strings.TrimSpace(textOf(msg))
@@ -428,10 +428,10 @@ func (c *check) assertion(orig, covered *etree.Element, a *Assertion) error {
 		el = covered
 	}
 
-	if v := el.SelectAttrValue("Version", ""); v != "2.0" {
+	if v := attr(el, "Version"); v != "2.0" {
 		return mismatch(CheckVersion, "unsupported Assertion Version", "2.0", v)
 	}
-	if a.ID = el.SelectAttrValue("ID", ""); a.ID == "" {
+	if a.ID = attr(el, "ID"); a.ID == "" {
 		return fail(CheckSchema, "Assertion has no ID")
 	}
 	issued, err := timeAttr(el, "IssueInstant", true)
@@ -530,7 +530,7 @@ func (c *check) subject(el *etree.Element, a *Assertion) error {
 
 	var first error
 	for _, sc := range sub.ChildElements() {
-		if sc.Tag != "SubjectConfirmation" || sc.SelectAttrValue("Method", "") != cmBearer {
+		if sc.Tag != "SubjectConfirmation" || attr(sc, "Method") != cmBearer {
 			continue
 		}
 		exp, err := c.bearer(sc, a)
@@ -562,7 +562,7 @@ func (c *check) bearer(sc *etree.Element, a *Assertion) (time.Time, error) {
 		return time.Time{}, fail(CheckSubjectConfirm,
 			"bearer SubjectConfirmation has no SubjectConfirmationData")
 	}
-	if r := d.SelectAttrValue("Recipient", ""); !contains(c.v.cfg.ACSURLs, r) {
+	if r := attr(d, "Recipient"); !contains(c.v.cfg.ACSURLs, r) {
 		return time.Time{}, mismatch(CheckRecipient,
 			"SubjectConfirmationData Recipient is not our ACS URL",
 			strings.Join(c.v.cfg.ACSURLs, " or "), r)
@@ -588,7 +588,7 @@ func (c *check) bearer(sc *etree.Element, a *Assertion) (time.Time, error) {
 			"from "+stamp(nb), stamp(c.now))
 	}
 
-	irt := d.SelectAttrValue("InResponseTo", "")
+	irt := attr(d, "InResponseTo")
 	switch {
 	case irt == "" && a.InResponseTo != "" && !a.ResponseSigned:
 		// The unsigned Response's InResponseTo must be confirmed by the
@@ -597,6 +597,9 @@ func (c *check) bearer(sc *etree.Element, a *Assertion) (time.Time, error) {
 			"InResponseTo is in the unsigned Response only, not in the signed assertion",
 			a.InResponseTo, "")
 	case irt == a.InResponseTo:
+	case irt == "":
+		// The signed Response carries InResponseTo; the confirmation may
+		// leave it out.
 	case a.InResponseTo == "":
 		// The Response carried none; the confirmation's must be ours.
 		if !contains(c.requestIDs, irt) {
@@ -628,9 +631,9 @@ func (c *check) nameID(sub *etree.Element, a *Assertion) error {
 	}
 	a.Subject = NameID{
 		Value:           strings.TrimSpace(textOf(n)),
-		Format:          n.SelectAttrValue("Format", ""),
-		NameQualifier:   n.SelectAttrValue("NameQualifier", ""),
-		SPNameQualifier: n.SelectAttrValue("SPNameQualifier", ""),
+		Format:          attr(n, "Format"),
+		NameQualifier:   attr(n, "NameQualifier"),
+		SPNameQualifier: attr(n, "SPNameQualifier"),
 	}
 	return nil
 }
@@ -653,7 +656,7 @@ func (c *check) authnStatement(el *etree.Element, a *Assertion) error {
 		return mismatch(CheckNotOnOrAfter, "the IdP session has already ended",
 			"before "+stamp(a.SessionNotOnOrAfter), stamp(c.now))
 	}
-	a.SessionIndex = st.SelectAttrValue("SessionIndex", "")
+	a.SessionIndex = attr(st, "SessionIndex")
 	if ctx := child(st, "AuthnContext"); ctx != nil {
 		if ref := child(ctx, "AuthnContextClassRef"); ref != nil {
 			a.AuthnContextClassRef = strings.TrimSpace(textOf(ref))
@@ -673,9 +676,9 @@ func (c *check) attributes(el *etree.Element, a *Assertion) error {
 				continue
 			}
 			attr := Attribute{
-				Name:         at.SelectAttrValue("Name", ""),
-				NameFormat:   at.SelectAttrValue("NameFormat", ""),
-				FriendlyName: at.SelectAttrValue("FriendlyName", ""),
+				Name:         attr(at, "Name"),
+				NameFormat:   attr(at, "NameFormat"),
+				FriendlyName: attr(at, "FriendlyName"),
 			}
 			if attr.Name == "" {
 				return fail(CheckSchema, "Attribute has no Name")
@@ -721,7 +724,7 @@ func child(el *etree.Element, tag string) *etree.Element {
 // timeAttr parses an xs:dateTime attribute. A missing optional attribute is
 // the zero time.
 func timeAttr(el *etree.Element, name string, required bool) (time.Time, error) {
-	s := el.SelectAttrValue(name, "")
+	s := attr(el, name)
 	if s == "" {
 		if required {
 			return time.Time{}, fail(CheckSchema, fmt.Sprintf("<%s> has no %s", el.Tag, name))

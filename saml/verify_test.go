@@ -237,6 +237,30 @@ func TestVerifyChecks(t *testing.T) {
 			want: CheckSignature,
 		},
 		{
+			name: "element inside SignatureMethod refused",
+			doc: func(t *testing.T) []byte {
+				return vReplaceOnce(t, vSign(t, vResp{}.xml(t), assertionOnly),
+					`Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>`,
+					`Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"><x/></ds:SignatureMethod>`)
+			},
+			want: CheckSignature,
+		},
+		{
+			name: "element inside DigestValue refused",
+			doc: func(t *testing.T) []byte {
+				return vReplaceOnce(t, vSign(t, vResp{}.xml(t), assertionOnly),
+					`</ds:DigestValue>`, `<x/></ds:DigestValue>`)
+			},
+			want: CheckSignature,
+		},
+		{
+			name: "signed response's InResponseTo, none in the confirmation",
+			doc: func(t *testing.T) []byte {
+				return vSign(t, vResp{NoSCDInRespTo: true}.xml(t), responseOnly)
+			},
+			check: func(t *testing.T, a *Assertion) { assert.Equal(t, tRequestID, a.InResponseTo) },
+		},
+		{
 			name: "expired signing certificate",
 			doc: func(t *testing.T) []byte {
 				return vSign(t, vResp{}.xml(t), vSignOpts{assertion: true, key: vExpiredKey})
