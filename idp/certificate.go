@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -36,8 +37,9 @@ func (w Warning) String() string { return w.Field + ": " + w.Msg }
 
 // ParseCertificates parses the signing certificates an administrator
 // pasted: one certificate as PEM or as bare base64, or several PEM
-// certificates one after another (during a key rollover). Line breaks,
-// indentation, CRLF and "&#13;" are ignored.
+// certificates one after another (during a key rollover). Line breaks
+// (LF, CRLF or a bare CR), indentation, "&#13;", and line breaks that a
+// single-line text field turned into spaces are ignored.
 //
 // Each certificate is parsed by [saml.ParseCertificate]; errors say which
 // certificate (counting from 1) is wrong. Expiry is not checked here; see
@@ -128,12 +130,7 @@ func certificateWarning(n, total int, c *x509.Certificate, now time.Time) (Warni
 // splitPEM returns the text of each PEM block. Anything but whitespace
 // between blocks is an error, so that a truncated paste is noticed.
 func splitPEM(text string) ([]string, error) {
-	text = strings.NewReplacer("&#13;", "", "&#xd;", "", "&#xD;", "").Replace(text)
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l) // indentation, CR
-	}
-	data := []byte(strings.Join(lines, "\n"))
+	data := []byte(normalizePEM(text))
 	var out []string
 	for {
 		b, rest := pem.Decode(data)
@@ -155,4 +152,31 @@ func splitPEM(text string) ([]string, error) {
 			"not a complete PEM block (was the paste cut short?)", len(out))
 	}
 	return out, nil
+}
+
+// pemBlockRE matches one PEM block whatever became of its line breaks:
+// kept, CRLF, bare CR, or turned into spaces by a single-line text field.
+var pemBlockRE = regexp.MustCompile(`-----BEGIN ([A-Z0-9 #]+)-----([^-]*)-----END ([A-Z0-9 #]+)-----`)
+
+// normalizePEM rewrites every complete PEM block in text with its body on
+// lines of its own and no whitespace inside it, and drops "&#13;" left by
+// XML copies. Text outside the blocks is kept, trimmed line by line, so
+// that pem.Decode still skips a preamble and splitPEM still notices a
+// truncated block.
+func normalizePEM(text string) string {
+	text = strings.NewReplacer("&#13;", "", "&#xd;", "", "&#xD;", "", "\r\n", "\n",
+		"\r", "\n").Replace(text)
+	text = pemBlockRE.ReplaceAllStringFunc(text, func(block string) string {
+		m := pemBlockRE.FindStringSubmatch(block)
+		if m[1] != m[3] || strings.Contains(m[2], ":") {
+			return block // mismatched armour or PEM headers: leave to pem.Decode
+		}
+		return "\n-----BEGIN " + m[1] + "-----\n" + strings.Join(strings.Fields(m[2]), "") +
+			"\n-----END " + m[1] + "-----\n"
+	})
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l) // indentation
+	}
+	return strings.Join(lines, "\n")
 }

@@ -11,7 +11,8 @@
 //     ([ReadMetadataFile]) or a URL ([Fetcher]), then [Config.ApplyMetadata];
 //   - keep it current with a [Refresher], which re-fetches before validUntil
 //     and after cacheDuration, keeps the last good copy when a fetch fails,
-//     and picks up rolled-over signing certificates;
+//     picks up rolled-over signing certificates, and refuses a document for
+//     another entity ID than the first one ([EntityChangedError]);
 //   - type the entity ID and SSO URL and paste the certificate, parsed by
 //     [ParseCertificates].
 //
@@ -34,8 +35,8 @@
 // AttributeMapping always win over the preset.
 //
 // [Config.Map] maps a verified [saml.Assertion] to a [Profile]. The email
-// address is mandatory; groups are taken whole and [Profile.HasGroup] never
-// matches by substring. When the IdP signals a group overage,
+// address is mandatory; groups are taken whole, from every copy of the
+// group attribute, and [Profile.HasGroup] never matches by substring. When the IdP signals a group overage,
 // Profile.GroupsOverage is set and group rules must fail closed.
 //
 // # Test Configuration
@@ -51,7 +52,12 @@
 //	report := cfg.Report(a, idp.ReportOptions{GroupRulesInUse: true})
 //	fmt.Print(report.Text())
 //
+// Report.Text prints every IdP-supplied value on one line, quoting values
+// with line breaks or other control characters, so that a user who can edit
+// their own attributes at the IdP cannot forge lines in the report.
+//
 // The package performs no network I/O except through a [Fetcher], keeps no
 // global state, and logs nothing unless given a logger
-// ([RefresherConfig.Logger]).
+// ([RefresherConfig.Logger]). URLs in errors and logs are passed through
+// [RedactURL], so that a password in a metadata URL is never shown.
 package idp

@@ -3,6 +3,7 @@ package idp
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -28,6 +29,9 @@ var (
 	// redirect it leads to, is not HTTPS and plain HTTP was not allowed for
 	// a loopback address.
 	ErrInsecureURL = errors.New("idp: metadata URL must use https")
+
+	// ErrEntityChanged is wrapped by [EntityChangedError].
+	ErrEntityChanged = errors.New("idp: metadata describes another entity")
 
 	// ErrNoMetadata is returned by [Refresher.Metadata] before the first
 	// successful fetch when no fetch has failed yet.
@@ -138,10 +142,35 @@ func (e *MetadataExpiredError) Error() string {
 // Unwrap returns [ErrMetadataExpired].
 func (e *MetadataExpiredError) Unwrap() error { return ErrMetadataExpired }
 
+// EntityChangedError is returned by [Refresher.Refresh] when the metadata
+// URL starts serving an IdP with another entity ID than the one the
+// Refresher is pinned to (its Fetcher's [MetadataOptions.EntityID], or else
+// the entity of the first successful fetch). The new document is not used:
+// its keys would let another IdP sign in users. It wraps
+// [ErrEntityChanged].
+type EntityChangedError struct {
+	// URL is the metadata URL, redacted by [RedactURL].
+	URL string
+	// Want is the pinned entity ID and Got the one the URL now serves.
+	Want string
+	Got  string
+}
+
+// Error implements error.
+func (e *EntityChangedError) Error() string {
+	return fmt.Sprintf("idp: metadata at %s changed entity ID from %q to %q; keeping the "+
+		"last good copy of %q: if the IdP really changed, import its metadata again",
+		RedactURL(e.URL), e.Want, e.Got, e.Want)
+}
+
+// Unwrap returns [ErrEntityChanged].
+func (e *EntityChangedError) Unwrap() error { return ErrEntityChanged }
+
 // FetchError is returned when fetching metadata from a URL fails. It names
 // the URL and, when the server answered, the HTTP status.
 type FetchError struct {
-	// URL is the metadata URL that was requested.
+	// URL is the metadata URL that was requested, with any password
+	// redacted by [RedactURL].
 	URL string
 	// StatusCode is the HTTP status the server answered with; zero when
 	// no response arrived.
@@ -152,8 +181,8 @@ type FetchError struct {
 
 // Error implements error.
 func (e *FetchError) Error() string {
-	s := "idp: fetching metadata from " + e.URL
-	if e.StatusCode != 0 {
+	s := "idp: fetching metadata from " + RedactURL(e.URL)
+	if e.StatusCode != 0 && e.StatusCode != http.StatusOK {
 		s += fmt.Sprintf(": HTTP status %d", e.StatusCode)
 	}
 	if e.Err != nil {

@@ -157,3 +157,9 @@ func ExampleRefresher() {
 	// Output:
 	// http://www.okta.com/exkppsa1qwuFV4D7z0h7 1 true
 }
+
+func ExampleRedactURL() {
+	fmt.Println(idp.RedactURL("https://admin:s3cr3t@idp.example.com/metadata?token=abc&appid=7"))
+	// Output:
+	// https://admin:xxxxx@idp.example.com/metadata?appid=7&token=xxxxx
+}

@@ -54,7 +54,8 @@ type AttributeMapping struct {
 // *[MappingError] wrapping [ErrNoEmail] that lists the attributes that did
 // arrive.
 //
-// Groups are every value of the group attribute, in order, trimmed, split
+// Groups are every value of the group attribute (of each copy, when the
+// IdP sends it more than once), in order, trimmed, split
 // on GroupsDelimiter when set, without empty values or duplicates. Group
 // values are never matched by substring. When an overage attribute (Entra
 // ID's groups.link) is present, Profile.GroupsOverage is set so that group
@@ -131,51 +132,50 @@ func (c *Config) checkEmailDomain(email string, a *saml.Assertion) error {
 		Err: ErrEmailDomain}
 }
 
-// single returns the first non-empty trimmed value of the first matching
-// attribute.
+// single returns the first non-empty trimmed value of the matching
+// attributes.
 func (m *mapping) single(a *saml.Assertion, field string, names []string) string {
 	m.tried[field] = names
-	i := findAttribute(a.Attributes, names)
-	if i < 0 {
-		return ""
-	}
-	for _, v := range a.Attributes[i].Values {
-		if v = strings.TrimSpace(v); v != "" {
-			m.fill(i, field)
-			return v
+	for _, i := range findAttributes(a.Attributes, names) {
+		for _, v := range a.Attributes[i].Values {
+			if v = strings.TrimSpace(v); v != "" {
+				m.fill(i, field)
+				return v
+			}
 		}
 	}
 	return ""
 }
 
-// groups collects the group values.
+// groups collects the values of every matching attribute, in order: some
+// IdPs (and AD FS with two rules issuing one claim type) send the group
+// attribute more than once.
 func (m *mapping) groups(a *saml.Assertion, names []string, delim string, fold bool) []string {
 	m.tried[FieldGroups] = names
-	i := findAttribute(a.Attributes, names)
-	if i < 0 {
-		return nil
-	}
 	var out []string
 	seen := map[string]bool{}
-	for _, v := range a.Attributes[i].Values {
-		parts := []string{v}
-		if delim != "" {
-			parts = strings.Split(v, delim)
-		}
-		for _, g := range parts {
-			g = strings.TrimSpace(g)
-			key := g
-			if fold {
-				key = strings.ToLower(g)
+	for _, i := range findAttributes(a.Attributes, names) {
+		n := len(out)
+		for _, v := range a.Attributes[i].Values {
+			parts := []string{v}
+			if delim != "" {
+				parts = strings.Split(v, delim)
 			}
-			if g != "" && !seen[key] {
-				seen[key] = true
-				out = append(out, g)
+			for _, g := range parts {
+				g = strings.TrimSpace(g)
+				key := g
+				if fold {
+					key = strings.ToLower(g)
+				}
+				if g != "" && !seen[key] {
+					seen[key] = true
+					out = append(out, g)
+				}
 			}
 		}
-	}
-	if len(out) > 0 {
-		m.fill(i, FieldGroups)
+		if len(out) > n {
+			m.fill(i, FieldGroups)
+		}
 	}
 	return out
 }
@@ -193,8 +193,8 @@ func (m *mapping) overage(a *saml.Assertion, names []string) bool {
 // email finds the email address, falling back to the NameID.
 func (m *mapping) email(a *saml.Assertion, names []string, nameIDIsEmail bool) (string, error) {
 	m.tried[FieldEmail] = names
-	i := findAttribute(a.Attributes, names)
-	if i >= 0 {
+	found := findAttributes(a.Attributes, names)
+	for _, i := range found {
 		for _, v := range a.Attributes[i].Values {
 			if e, ok := normalizeEmail(v); ok {
 				m.fill(i, FieldEmail)
@@ -203,8 +203,10 @@ func (m *mapping) email(a *saml.Assertion, names []string, nameIDIsEmail bool) (
 			}
 		}
 	}
-	if f := a.Subject.Format; f == saml.NameIDFormatEmailAddress ||
-		(nameIDIsEmail && (f == "" || f == saml.NameIDFormatUnspecified)) {
+	f := a.Subject.Format
+	nameIDMayBeEmail := f == saml.NameIDFormatEmailAddress ||
+		(nameIDIsEmail && (f == "" || f == saml.NameIDFormatUnspecified))
+	if nameIDMayBeEmail {
 		if e, ok := normalizeEmail(a.Subject.Value); ok {
 			m.emailFrom = "name_id"
 			return e, nil
@@ -213,8 +215,15 @@ func (m *mapping) email(a *saml.Assertion, names []string, nameIDIsEmail bool) (
 
 	msg := "no email address: no attribute holds one and the NameID is not in " +
 		"emailAddress format; send an email attribute or set the email attribute name"
-	if i >= 0 {
-		msg = fmt.Sprintf("attribute %q holds no valid email address", a.Attributes[i].Name)
+	switch {
+	case len(found) > 0:
+		msg = fmt.Sprintf("attribute %q holds no valid email address",
+			a.Attributes[found[0]].Name)
+	case nameIDMayBeEmail:
+		msg = fmt.Sprintf("no email address: no attribute holds one, and the NameID "+
+			"%q is not a valid email address although its format says it is; have "+
+			"the IdP send the email address as NameID, or send an email attribute and "+
+			"set the email attribute name", a.Subject.Value)
 	}
 	return "", &MappingError{Field: FieldEmail, Msg: msg, LookedFor: names,
 		Arrived: attributeNames(a.Attributes), Err: ErrNoEmail}
@@ -232,29 +241,45 @@ func pick(admin string, preset []string) []string {
 	return preset
 }
 
-// findAttribute returns the index of the attribute matching the first name
-// that matches anything, or -1. For each name it tries Name, then
-// FriendlyName, exactly; then both without regard to case.
+// findAttribute returns the index of the first attribute
+// [findAttributes] returns, or -1.
 func findAttribute(attrs []saml.Attribute, names []string) int {
+	if found := findAttributes(attrs, names); len(found) > 0 {
+		return found[0]
+	}
+	return -1
+}
+
+// findAttributes returns the indexes, in order, of the attributes matching
+// the first name that matches anything. For each name it tries Name, then
+// FriendlyName, exactly; then both without regard to case. Every
+// attribute matching the winning name and rule is returned, so that an
+// attribute sent twice keeps all its values.
+func findAttributes(attrs []saml.Attribute, names []string) []int {
+	rules := []func(at saml.Attribute, n string) bool{
+		func(at saml.Attribute, n string) bool { return at.Name == n },
+		func(at saml.Attribute, n string) bool {
+			return at.FriendlyName != "" && at.FriendlyName == n
+		},
+		func(at saml.Attribute, n string) bool {
+			return strings.EqualFold(at.Name, n) ||
+				(at.FriendlyName != "" && strings.EqualFold(at.FriendlyName, n))
+		},
+	}
 	for _, n := range names {
-		for i, at := range attrs {
-			if at.Name == n {
-				return i
+		for _, match := range rules {
+			var out []int
+			for i, at := range attrs {
+				if match(at, n) {
+					out = append(out, i)
+				}
 			}
-		}
-		for i, at := range attrs {
-			if at.FriendlyName != "" && at.FriendlyName == n {
-				return i
-			}
-		}
-		for i, at := range attrs {
-			if strings.EqualFold(at.Name, n) ||
-				(at.FriendlyName != "" && strings.EqualFold(at.FriendlyName, n)) {
-				return i
+			if len(out) > 0 {
+				return out
 			}
 		}
 	}
-	return -1
+	return nil
 }
 
 // normalizeEmail trims s and lower-cases its domain; ok is false when s

@@ -3,7 +3,9 @@ package idp
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -421,6 +423,213 @@ func TestMapEmailDomains(t *testing.T) {
 			assert.ErrorIs(t, err, ErrEmailDomain)
 			assert.Empty(t, p.Email)
 			assert.ErrorContains(t, err, "is not one this IdP may vouch for")
+		})
+	}
+}
+
+func mappedAssertion(nameID, format string, attrs ...saml.Attribute) *saml.Assertion {
+	return &saml.Assertion{ID: "_a1", Issuer: "https://idp.example.com",
+		Subject: saml.NameID{Value: nameID, Format: format}, Attributes: attrs}
+}
+
+func TestMapEmailSources(t *testing.T) {
+	tests := []struct {
+		name      string
+		preset    Preset
+		mapping   AttributeMapping
+		assertion *saml.Assertion
+		wantEmail string
+		wantErr   error
+	}{
+		{name: "email attribute wins over the NameID",
+			assertion: mappedAssertion("other@example.com", saml.NameIDFormatEmailAddress,
+				attr("email", "alice@Example.COM")),
+			wantEmail: "alice@example.com"},
+		{name: "email missing, emailAddress NameID used",
+			assertion: mappedAssertion(" bob@Example.com ", saml.NameIDFormatEmailAddress),
+			wantEmail: "bob@example.com"},
+		{name: "email missing, persistent NameID that looks like an address is refused",
+			assertion: mappedAssertion("bob@example.com",
+				"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
+			wantErr: ErrNoEmail},
+		{name: "email missing, unspecified NameID accepted for Google",
+			preset:    PresetGoogle,
+			assertion: mappedAssertion("ross@octolabs.io", ""),
+			wantEmail: "ross@octolabs.io"},
+		{name: "email missing, unspecified NameID refused for generic",
+			assertion: mappedAssertion("ross@octolabs.io", ""), wantErr: ErrNoEmail},
+		{name: "email attribute with two addresses in one value is refused",
+			assertion: mappedAssertion("x", "", attr("email", "a@example.com, b@example.com")),
+			wantErr:   ErrNoEmail},
+		{name: "email attribute with display-name form is refused",
+			assertion: mappedAssertion("x", "", attr("email", "Alice <alice@example.com>")),
+			wantErr:   ErrNoEmail},
+		{name: "first valid value of a multi-valued email attribute",
+			assertion: mappedAssertion("x", "", attr("email", "", "alice@example.com",
+				"alice2@example.com")),
+			wantEmail: "alice@example.com"},
+		{name: "admin mapping wins over the preset",
+			preset: PresetOkta, mapping: AttributeMapping{Email: "workEmail"},
+			assertion: mappedAssertion("x", "", attr("email", "home@example.com"),
+				attr("workEmail", "work@example.com")),
+			wantEmail: "work@example.com"},
+		{name: "admin mapping set and missing does not fall back to the preset names",
+			preset: PresetOkta, mapping: AttributeMapping{Email: "workEmail"},
+			assertion: mappedAssertion("x", "", attr("email", "home@example.com")),
+			wantErr:   ErrNoEmail},
+		{name: "email matched by FriendlyName (urn:oid name)",
+			assertion: mappedAssertion("x", "", saml.Attribute{
+				Name: "urn:oid:0.9.2342.19200300.100.1.3", FriendlyName: "mail",
+				Values: []string{"carol@example.com"}}),
+			wantEmail: "carol@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Config{Name: "review", Preset: tt.preset, Mapping: tt.mapping}
+			p, err := c.Map(tt.assertion)
+			if tt.wantErr != nil {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tt.wantErr)
+				var me *MappingError
+				require.True(t, errors.As(err, &me))
+				assert.Equal(t, FieldEmail, me.Field)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantEmail, p.Email)
+		})
+	}
+}
+
+// TestMapEmailNameIDMessage: when the NameID is in emailAddress format but
+// its value is not an address (IdPs configured to send the username), the
+// error names the NameID value and says that it is not a valid address,
+// rather than claiming the format is wrong, which would send the admin to
+// the wrong IdP setting.
+func TestMapEmailNameIDMessage(t *testing.T) {
+	c := &Config{Name: "review"}
+	_, err := c.Map(mappedAssertion("jdoe", saml.NameIDFormatEmailAddress,
+		attr("uid", "jdoe")))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrNoEmail)
+	assert.NotContains(t, err.Error(), "the NameID is not in emailAddress format")
+	assert.Contains(t, err.Error(), "jdoe")
+}
+
+func TestMapGroupsValues(t *testing.T) {
+	tests := []struct {
+		name       string
+		preset     Preset
+		mapping    AttributeMapping
+		attrs      []saml.Attribute
+		want       []string
+		wantHas    []string
+		wantHasNot []string
+	}{
+		{name: "values with spaces are trimmed, inner spaces kept",
+			attrs: []saml.Attribute{attr("groups", " Engineering Team ", "\tPartners\n")},
+			want:  []string{"Engineering Team", "Partners"}, wantHas: []string{"Engineering Team"},
+			wantHasNot: []string{"Engineering", "Team"}},
+		{name: "comma in a value is not split without a delimiter",
+			attrs:      []saml.Attribute{attr("group", "red,green,blue")},
+			want:       []string{"red,green,blue"},
+			wantHasNot: []string{"red", "green"}},
+		{name: "comma delimiter splits and trims",
+			mapping: AttributeMapping{GroupsDelimiter: ","},
+			attrs:   []saml.Attribute{attr("group", "red, green,,blue ", "red")},
+			want:    []string{"red", "green", "blue"}, wantHas: []string{"green"}},
+		{name: "OneLogin-style semicolons",
+			mapping: AttributeMapping{GroupsDelimiter: ";"},
+			attrs:   []saml.Attribute{attr("memberOf", "a;b; c")},
+			want:    []string{"a", "b", "c"}},
+		{name: "group names with commas survive when no delimiter is set",
+			attrs:      []saml.Attribute{attr("groups", "CN=Eng,OU=Groups,DC=corp,DC=example")},
+			want:       []string{"CN=Eng,OU=Groups,DC=corp,DC=example"},
+			wantHasNot: []string{"CN=Eng", "Eng"}},
+		{name: "case kept and compared exactly for generic",
+			attrs:      []saml.Attribute{attr("groups", "Admins", "admins")},
+			want:       []string{"Admins", "admins"},
+			wantHasNot: []string{"ADMINS"}},
+		{name: "Entra object IDs compare without case",
+			preset: PresetEntraID,
+			attrs: []saml.Attribute{attr(claimEntraGroups,
+				"6F2C1A3E-0000-4000-8000-000000000001")},
+			want:    []string{"6F2C1A3E-0000-4000-8000-000000000001"},
+			wantHas: []string{"6f2c1a3e-0000-4000-8000-000000000001"}},
+		{name: "no substring match",
+			attrs:      []saml.Attribute{attr("groups", "partners-external")},
+			want:       []string{"partners-external"},
+			wantHasNot: []string{"partners", "external"}},
+		// Some IdPs (and AD FS with two rules issuing the same claim type)
+		// send the group attribute twice. The report's JSON "attributes"
+		// merges both; the profile should too, or a link for the second
+		// group refuses a member.
+		{name: "group attribute sent twice",
+			attrs: []saml.Attribute{attr("groups", "a"), attr("groups", "b")},
+			want:  []string{"a", "b"}, wantHas: []string{"b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Config{Name: "review", Preset: tt.preset, Mapping: tt.mapping}
+			attrs := append([]saml.Attribute{attr("email", "a@example.com")}, tt.attrs...)
+			p, err := c.Map(mappedAssertion("x", "", attrs...))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, p.Groups)
+			for _, g := range tt.wantHas {
+				assert.True(t, p.HasGroup(g), "HasGroup(%q)", g)
+			}
+			for _, g := range tt.wantHasNot {
+				assert.False(t, p.HasGroup(g), "HasGroup(%q)", g)
+			}
+		})
+	}
+}
+
+func TestEntraOverage(t *testing.T) {
+	const email = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+	tests := []struct {
+		name         string
+		preset       Preset
+		attrs        []saml.Attribute
+		wantOverage  bool
+		wantGroups   []string
+		wantWarnText string
+	}{
+		{name: "Entra overage instead of groups", preset: PresetEntraID,
+			attrs: []saml.Attribute{attr(email, "a@contoso.com"), attr(ClaimGroupsOverage,
+				"https://graph.windows.net/tenant/users/id/getMemberObjects")},
+			wantOverage: true, wantWarnText: "overage"},
+		{name: "overage recognised with the generic preset too",
+			attrs: []saml.Attribute{attr("email", "a@contoso.com"), attr(ClaimGroupsOverage,
+				"https://graph.microsoft.com/v1.0/users/id/getMemberObjects")},
+			wantOverage: true, wantWarnText: "overage"},
+		{name: "overage link is never taken as a group", preset: PresetEntraID,
+			attrs: []saml.Attribute{attr(email, "a@contoso.com"),
+				attr(claimEntraGroups, "g1"), attr(ClaimGroupsOverage, "https://graph/x")},
+			wantOverage: true, wantGroups: []string{"g1"}, wantWarnText: "overage"},
+		{name: "no overage", preset: PresetEntraID,
+			attrs:      []saml.Attribute{attr(email, "a@contoso.com"), attr(claimEntraGroups, "g1")},
+			wantGroups: []string{"g1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Config{Name: "entra", Preset: tt.preset}
+			a := mappedAssertion("x", "", tt.attrs...)
+			p, err := c.Map(a)
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantOverage, p.GroupsOverage)
+			assert.Equal(t, tt.wantGroups, p.Groups)
+			for _, g := range p.Groups {
+				assert.NotContains(t, g, "graph")
+			}
+
+			r := c.Report(a, ReportOptions{Now: time.Now(), GroupRulesInUse: true})
+			var warned bool
+			for _, w := range r.Warnings {
+				warned = warned || strings.Contains(w.Msg, tt.wantWarnText) &&
+					tt.wantWarnText != ""
+			}
+			assert.Equal(t, tt.wantWarnText != "", warned, "warnings: %v", r.Warnings)
 		})
 	}
 }

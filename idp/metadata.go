@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -60,13 +61,20 @@ type MetadataOptions struct {
 // [saml.ParseIDPMetadata] and refuses metadata whose validUntil has passed
 // with a *[MetadataExpiredError] that gives the date. Metadata without an
 // IDPSSODescriptor, without a signing key or without an SSO endpoint is
-// refused by the saml package with a *[saml.ValidationError]. When
+// refused by the saml package with a *[saml.ValidationError]. An empty
+// document, a PEM certificate or an HTML page pasted instead of metadata,
+// and a service provider's metadata are refused with a
+// *[saml.ValidationError] that says so in plain words. When
 // TrustedCertificates are set, the metadata signing certificate must also be
 // valid at Now.
 func ParseMetadata(data []byte, opts MetadataOptions) (*Metadata, error) {
 	max := opts.maxSize()
 	if len(data) > max {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrMetadataTooLarge, len(data), max)
+	}
+
+	if err := notMetadata(data); err != nil {
+		return nil, fmt.Errorf("idp: importing metadata: %w", err)
 	}
 
 	now := opts.now()
@@ -81,6 +89,11 @@ func ParseMetadata(data []byte, opts MetadataOptions) (*Metadata, error) {
 			return nil, &MetadataExpiredError{EntityID: md.EntityID,
 				ValidUntil: md.ValidUntil, Now: now}
 		}
+	}
+	if errors.As(err, &ve) && ve.Check == saml.CheckMetadata && isSPOnly(data) {
+		err = &saml.ValidationError{Check: saml.CheckMetadata, Msg: "this is a service " +
+			"provider's metadata (an SPSSODescriptor and no IDPSSODescriptor), not an " +
+			"IdP's; import the metadata of the IdP"}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("idp: importing metadata: %w", err)
@@ -155,6 +168,30 @@ func pickEndpoint(eps []saml.Endpoint) (saml.Endpoint, bool) {
 		}
 	}
 	return saml.Endpoint{}, false
+}
+
+// notMetadata says in plain words what data is when it is plainly not
+// SAML metadata: empty, a PEM block, or an HTML page.
+func notMetadata(data []byte) error {
+	head := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	switch {
+	case len(head) == 0:
+		return &saml.ValidationError{Check: saml.CheckXML, Msg: "the metadata document is empty"}
+	case bytes.HasPrefix(head, []byte("-----BEGIN")):
+		return &saml.ValidationError{Check: saml.CheckXML, Msg: "this is a PEM certificate " +
+			"or key, not SAML metadata; import the IdP's metadata XML, or enter the " +
+			"certificate with the entity ID and SSO URL by hand"}
+	case looksLikeHTML(head):
+		return &saml.ValidationError{Check: saml.CheckSchema,
+			Msg: "this is an HTML page, not SAML metadata"}
+	}
+	return nil
+}
+
+// isSPOnly reports whether data describes service providers only.
+func isSPOnly(data []byte) bool {
+	return bytes.Contains(data, []byte("SPSSODescriptor")) &&
+		!bytes.Contains(data, []byte("IDPSSODescriptor"))
 }
 
 // checkExpiry refuses metadata whose validUntil has passed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,4 +220,73 @@ func TestMetadataExpired(t *testing.T) {
 	assert.False(t, md.Expired(vu.Add(-time.Second)))
 	assert.True(t, md.Expired(vu))
 	assert.False(t, (&Metadata{IDP: &saml.IDPMetadata{}}).Expired(vu), "no validUntil")
+}
+
+// TestDuplicateEntityIDIsAmbiguous: an EntitiesDescriptor holding two IdP
+// entities with the same entityID but different keys is ambiguous;
+// ParseMetadata must refuse the document or keep both keys, never silently
+// drop the other's key.
+func TestDuplicateEntityIDIsAmbiguous(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	a := newKeyPair(t, "idp", now.Add(-time.Hour), now.Add(24*time.Hour))
+	b := newKeyPair(t, "other", now.Add(-time.Hour), now.Add(24*time.Hour))
+	one := idpMetadataXML("https://idp.example.com", time.Time{}, "", a.cert)
+	two := strings.Replace(idpMetadataXML("https://idp.example.com", time.Time{}, "", b.cert),
+		`ID="_md1"`, `ID="_md2"`, 1)
+	doc := `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` +
+		one + two + `</md:EntitiesDescriptor>`
+
+	for _, id := range []string{"", "https://idp.example.com"} {
+		t.Run("EntityID="+id, func(t *testing.T) {
+			md, err := ParseMetadata([]byte(doc), MetadataOptions{EntityID: id,
+				Now: fixedClock(now)})
+			if err == nil {
+				assert.Len(t, md.IDP.SigningCertificates, 2,
+					"the second entity's key was dropped without a word")
+			}
+		})
+	}
+}
+
+// TestParseMetadataNotMetadata: what admins paste instead of metadata is
+// named in plain words.
+func TestParseMetadataNotMetadata(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	kp := newKeyPair(t, "idp", now.Add(-time.Hour), now.Add(24*time.Hour))
+	spOnly := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ` +
+		`entityID="https://sp.example.com"><md:SPSSODescriptor protocolSupportEnumeration=` +
+		`"urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding=` +
+		`"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/acs" ` +
+		`index="0"/></md:SPSSODescriptor></md:EntityDescriptor>`
+	tests := []struct {
+		name      string
+		data      string
+		wantCheck saml.Check
+		wantText  string
+	}{
+		{name: "empty", data: "", wantCheck: saml.CheckXML, wantText: "is empty"},
+		{name: "only a byte-order mark and spaces", data: "\xef\xbb\xbf \r\n",
+			wantCheck: saml.CheckXML, wantText: "is empty"},
+		{name: "PEM certificate", data: certPEM(kp.cert), wantCheck: saml.CheckXML,
+			wantText: "PEM certificate or key, not SAML metadata"},
+		{name: "HTML page", data: "\n<!doctype html><html><body>Sign in</body></html>",
+			wantCheck: saml.CheckSchema, wantText: "HTML page, not SAML metadata"},
+		{name: "XHTML page", data: `<?xml version="1.0"?>` + "\n" + `<!DOCTYPE html PUBLIC ` +
+			`"-//W3C//DTD XHTML 1.0 Strict//EN" "x"><html/>`,
+			wantCheck: saml.CheckSchema, wantText: "HTML page, not SAML metadata"},
+		{name: "SP metadata", data: spOnly, wantCheck: saml.CheckMetadata,
+			wantText: "service provider's metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md, err := ParseMetadata([]byte(tt.data), MetadataOptions{Now: fixedClock(now)})
+			require.Error(t, err)
+			assert.Nil(t, md)
+			var ve *saml.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tt.wantCheck, ve.Check)
+			assert.Contains(t, err.Error(), tt.wantText)
+			assert.NotContains(t, err.Error(), "DTD")
+		})
+	}
 }

@@ -51,15 +51,23 @@ type RefresherConfig struct {
 // that a rolled-over signing certificate is picked up without an
 // administrator. It is safe for concurrent use.
 //
+// The Refresher is pinned to one entity: its Fetcher's
+// [MetadataOptions.EntityID] when set, else the entity ID of the first
+// successful fetch. A later document for another entity ID is refused with
+// an *[EntityChangedError] and the last good copy is kept, so that a
+// re-pointed URL or a shared host serving another tenant cannot silently
+// swap the keys sign-ins are checked against.
+//
 // Call [Refresher.Refresh] once at start-up, then run [Refresher.Run] in a
 // goroutine. Readers call [Refresher.Metadata] before each use, which fails
 // closed once the last good copy has expired.
 type Refresher struct {
 	cfg RefresherConfig
 
-	fetchMu sync.Mutex // serialises Refresh
-	mu      sync.Mutex // guards status
-	status  RefreshStatus
+	fetchMu  sync.Mutex // serialises Refresh
+	entityID string     // the pinned entity ID; guarded by fetchMu
+	mu       sync.Mutex // guards status
+	status   RefreshStatus
 }
 
 // RefreshStatus is the state of a [Refresher], for an admin page.
@@ -99,12 +107,13 @@ func NewRefresher(cfg RefresherConfig) (*Refresher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Refresher{cfg: cfg}, nil
+	return &Refresher{cfg: cfg, entityID: cfg.Fetcher.cfg.Metadata.EntityID}, nil
 }
 
 // Refresh fetches the metadata now. On success the new copy replaces the
 // old one; on failure the last good copy is kept, the error is recorded in
-// [Refresher.Status] and returned.
+// [Refresher.Status] and returned. A document for another entity than the
+// pinned one is a failure, an *[EntityChangedError].
 func (r *Refresher) Refresh(ctx context.Context) error {
 	r.fetchMu.Lock()
 	defer r.fetchMu.Unlock()
@@ -113,6 +122,13 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 	r.mu.Unlock()
 
 	md, err := r.cfg.Fetcher.Fetch(ctx, prev)
+	if err == nil && r.entityID != "" && md.IDP.EntityID != r.entityID {
+		md, err = nil, &EntityChangedError{URL: r.cfg.Fetcher.URL(), Want: r.entityID,
+			Got: md.IDP.EntityID}
+	}
+	if err == nil {
+		r.entityID = md.IDP.EntityID
+	}
 	now := r.cfg.Now()
 
 	r.mu.Lock()

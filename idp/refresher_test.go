@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,4 +316,95 @@ func TestRefresherRun(t *testing.T) {
 func TestNewRefresherNeedsFetcher(t *testing.T) {
 	_, err := NewRefresher(RefresherConfig{})
 	assert.ErrorContains(t, err, "Fetcher")
+}
+
+// TestRefreshKeepsTheEntity: a Refresher keeps one IdP's metadata current.
+// If the URL starts serving another entity (the IdP admin re-pointed it, or
+// a shared host serves another tenant), the refresh fails and the last good
+// copy of the first entity is kept: the new entity's keys must not replace
+// the old ones without an administrator.
+func TestRefreshKeepsTheEntity(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	a := newKeyPair(t, "idp", now.Add(-time.Hour), now.Add(24*time.Hour))
+	b := newKeyPair(t, "other", now.Add(-time.Hour), now.Add(24*time.Hour))
+	bodies := []string{
+		idpMetadataXML("https://idp.example.com", time.Time{}, "", a.cert),
+		idpMetadataXML("https://someone-else.example.com", time.Time{}, "", b.cert),
+	}
+	var calls atomic.Int32
+	srv := metadataServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(bodies[min(int(calls.Add(1))-1, 1)]))
+	})
+	r, err := NewRefresher(RefresherConfig{Fetcher: newTestFetcher(t, srv, "/md", now, nil),
+		Now: fixedClock(now)})
+	require.NoError(t, err)
+
+	require.NoError(t, r.Refresh(context.Background()))
+	_ = r.Refresh(context.Background())
+	md, err := r.Metadata()
+	require.NoError(t, err)
+	assert.Equal(t, "https://idp.example.com", md.IDP.EntityID)
+}
+
+// TestRefresherEntityPinning: the refusal of another entity says what
+// changed, keeps the last good copy, and the log line shows no password of
+// the metadata URL; an entity ID set in the Fetcher's options pins from
+// the first fetch.
+func TestRefresherEntityPinning(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	a := newKeyPair(t, "idp", now.Add(-time.Hour), now.Add(24*time.Hour))
+	b := newKeyPair(t, "other", now.Add(-time.Hour), now.Add(24*time.Hour))
+	first := idpMetadataXML("https://idp.example.com", time.Time{}, "", a.cert)
+	second := idpMetadataXML("https://someone-else.example.com", time.Time{}, "", b.cert)
+
+	tests := []struct {
+		name     string
+		entityID string // Fetcher's MetadataOptions.EntityID
+		bodies   []string
+		wantErrs []bool // per refresh
+	}{
+		{name: "pinned by the first fetch", bodies: []string{first, second, first},
+			wantErrs: []bool{false, true, false}},
+		{name: "pinned by the configuration", entityID: "https://idp.example.com",
+			bodies: []string{first, first}, wantErrs: []bool{false, false}},
+		{name: "same entity with a new key is a rollover, not a change",
+			bodies: []string{first, idpMetadataXML("https://idp.example.com", time.Time{}, "",
+				b.cert)}, wantErrs: []bool{false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idp := &switchableIdP{}
+			srv := metadataServer(t, idp.ServeHTTP)
+			u := strings.Replace(srv.URL, "https://", "https://admin:s3cr3t-pw@", 1) + "/md"
+			f, err := NewFetcher(FetcherConfig{URL: u, HTTPClient: srv.Client(),
+				Metadata: MetadataOptions{Now: fixedClock(now), EntityID: tt.entityID}})
+			require.NoError(t, err)
+			var logs bytes.Buffer
+			r, err := NewRefresher(RefresherConfig{Fetcher: f, Now: fixedClock(now),
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			require.NoError(t, err)
+
+			for i, body := range tt.bodies {
+				idp.set(http.StatusOK, body)
+				err := r.Refresh(context.Background())
+				if !tt.wantErrs[i] {
+					require.NoError(t, err, "refresh %d", i+1)
+					continue
+				}
+				var ce *EntityChangedError
+				require.ErrorAs(t, err, &ce, "refresh %d", i+1)
+				assert.ErrorIs(t, err, ErrEntityChanged)
+				assert.Equal(t, "https://idp.example.com", ce.Want)
+				assert.Equal(t, "https://someone-else.example.com", ce.Got)
+				assert.Contains(t, err.Error(), `from "https://idp.example.com" to `+
+					`"https://someone-else.example.com"`)
+				assert.ErrorIs(t, r.Status().LastError, ErrEntityChanged)
+				md, err := r.Metadata()
+				require.NoError(t, err)
+				assert.Equal(t, "https://idp.example.com", md.IDP.EntityID)
+				assert.True(t, a.cert.Equal(md.IDP.SigningCertificates[0]))
+			}
+			assert.NotContains(t, logs.String(), "s3cr3t-pw")
+		})
+	}
 }

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/secureshare/secureshare/saml"
 )
@@ -196,26 +199,31 @@ func (r *Report) Text() string {
 	return b.String()
 }
 
-// WriteText writes [Report.Text] to w.
+// WriteText writes [Report.Text] to w. Every value that came from the IdP
+// is printed on one line: a value holding a line break or another control
+// or formatting character is printed Go-quoted ("Eve\nemail: ..."), so
+// that it cannot add lines that look like report fields.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
 	status := "OK: sign-in would succeed"
 	if !r.OK {
 		status = "FAILED: sign-in would be refused"
 	}
-	fmt.Fprintf(&b, "Test configuration for IdP %q (preset %s): %s\n", r.IDP, r.Preset, status)
-	fmt.Fprintf(&b, "Issuer:        %s\n", r.Issuer)
-	fmt.Fprintf(&b, "NameID:        %s (%s)\n", r.NameID.Value, nameIDFormat(r.NameID.Format))
+	fmt.Fprintf(&b, "Test configuration for IdP %q (preset %s): %s\n", r.IDP,
+		textSafe(r.Preset.String()), status)
+	fmt.Fprintf(&b, "Issuer:        %s\n", textSafe(r.Issuer))
+	fmt.Fprintf(&b, "NameID:        %s (%s)\n", textSafe(r.NameID.Value),
+		textSafe(nameIDFormat(r.NameID.Format)))
 	if r.SessionIndex != "" {
-		fmt.Fprintf(&b, "SessionIndex:  %s\n", r.SessionIndex)
+		fmt.Fprintf(&b, "SessionIndex:  %s\n", textSafe(r.SessionIndex))
 	}
-	fmt.Fprintf(&b, "Signed:        %s\n", r.signedText())
+	fmt.Fprintf(&b, "Signed:        %s\n", textSafe(r.signedText()))
 
 	fmt.Fprintf(&b, "\nAttributes (%d):\n", len(r.Attributes))
 	for _, at := range r.Attributes {
-		fmt.Fprintf(&b, "  %s", at.Name)
+		fmt.Fprintf(&b, "  %s", textSafe(at.Name))
 		if at.FriendlyName != "" {
-			fmt.Fprintf(&b, " (%s)", at.FriendlyName)
+			fmt.Fprintf(&b, " (%s)", textSafe(at.FriendlyName))
 		}
 		if len(at.Fills) > 0 {
 			fmt.Fprintf(&b, " -> %s", strings.Join(at.Fills, ", "))
@@ -227,11 +235,15 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, f := range r.Fields {
 		v := "(missing)"
 		if len(f.Values) > 0 {
-			v = strings.Join(f.Values, ", ")
+			vs := make([]string, len(f.Values))
+			for i, s := range f.Values {
+				vs[i] = textSafe(s)
+			}
+			v = strings.Join(vs, ", ")
 		}
 		src := ""
 		if f.Source != "" {
-			src = "  [from " + f.Source + "]"
+			src = "  [from " + textSafe(f.Source) + "]"
 		}
 		fmt.Fprintf(&b, "  %-13s %s%s\n", f.Field+":", v, src)
 	}
@@ -386,8 +398,22 @@ func writeList(b *bytes.Buffer, title string, items []string) {
 	}
 	fmt.Fprintf(b, "\n%s:\n", title)
 	for _, it := range items {
-		fmt.Fprintf(b, "  - %s\n", it)
+		fmt.Fprintf(b, "  - %s\n", textSafe(it))
 	}
+}
+
+// textSafe returns s unchanged when it is safe on one line of a terminal,
+// and Go-quoted when it holds a control character (line breaks, escape
+// sequences), a line or paragraph separator or a formatting character
+// (such as a bidirectional override) that could forge or hide lines.
+func textSafe(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Cf) ||
+			r == utf8.RuneError
+	}) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 func nonEmpty(s string) []string {

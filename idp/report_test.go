@@ -48,7 +48,8 @@ func TestReport(t *testing.T) {
 	assert.Equal(t, []string{FieldFirstName}, r.Attributes[1].Fills)
 	assert.Equal(t, []string{FieldGroups}, r.Attributes[2].Fills)
 	assert.Empty(t, r.Attributes[3].Fills)
-	assert.Empty(t, r.Attributes[4].Fills, "only the first groups attribute is used")
+	assert.Equal(t, []string{FieldGroups}, r.Attributes[4].Fills,
+		"the second groups attribute is merged into the groups")
 
 	byField := map[string]ReportField{}
 	for _, f := range r.Fields {
@@ -213,7 +214,8 @@ func TestReportJSON(t *testing.T) {
 	assert.Equal(t, []string{}, got.Details[0].Fills, "okta does not send mail")
 	assert.Equal(t, []string{"first_name"}, got.Details[1].Fills)
 	assert.Equal(t, "alice@example.com", got.Profile.Email)
-	assert.Equal(t, []string{"partners", "<script>alert(1)</script>"}, got.Profile.Groups)
+	assert.Equal(t, []string{"partners", "<script>alert(1)</script>", "second-groups-attribute"},
+		got.Profile.Groups, "the profile merges same-named group attributes too")
 	assert.NotNil(t, got.Errors)
 	assert.Contains(t, string(data), `"errors":[]`)
 }
@@ -251,4 +253,104 @@ func TestReportGolden(t *testing.T) {
 			assert.Equal(t, string(want), string(g.got))
 		})
 	}
+}
+
+// TestReportTextIsLineSafe: attribute values come from the IdP, and users
+// can often edit their own first name there. A value with a line break must
+// not add lines that look like report fields (a fake "email:" line) to what
+// the admin reads, so such values are printed quoted.
+func TestReportTextIsLineSafe(t *testing.T) {
+	c := &Config{Name: "review"}
+	a := mappedAssertion("alice@example.com", saml.NameIDFormatEmailAddress,
+		attr("email", "alice@example.com"),
+		attr("firstName", "Eve\n  email:        ceo@corp.example  [from email]"))
+	r := c.Report(a, ReportOptions{Now: time.Now()})
+	require.True(t, r.OK, r.Errors)
+
+	text := r.Text()
+	var emailLines int
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "email:") {
+			emailLines++
+		}
+	}
+	assert.Equal(t, 1, emailLines, "the text report has a forged line:\n%s", text)
+}
+
+// TestReportJSONContract checks the JSON keys the check-response contract
+// promises and that attribute values stay lists.
+func TestReportJSONContract(t *testing.T) {
+	c := &Config{Name: "review"}
+	a := mappedAssertion("alice@example.com", saml.NameIDFormatEmailAddress,
+		attr("email", "alice@example.com"), attr("groups", "a", "b"), attr("empty"))
+	out, err := json.Marshal(c.Report(a, ReportOptions{Now: time.Now()}))
+	require.NoError(t, err)
+
+	var got map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(out, &got))
+	for _, k := range []string{"name_id", "attributes", "profile"} {
+		assert.Contains(t, got, k)
+	}
+	var attrs map[string][]string
+	require.NoError(t, json.Unmarshal(got["attributes"], &attrs))
+	assert.Equal(t, []string{"a", "b"}, attrs["groups"])
+	assert.NotNil(t, attrs["empty"], "an attribute without values is [] not null")
+	assert.Contains(t, string(got["attributes"]), `"empty":[]`)
+}
+
+// TestReportHTMLEscapesIdPData: attribute names and values are IdP data and
+// must be escaped in the HTML fragment.
+func TestReportHTMLEscapesIdPData(t *testing.T) {
+	c := &Config{Name: "review"}
+	a := mappedAssertion(`"><img src=x onerror=alert(1)>@example.com`,
+		"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+		attr("email", "alice@example.com"),
+		attr(`<script>alert(1)</script>`, `<b onmouseover="x">`),
+		attr("firstName", `</td><script>alert(2)</script>`))
+	html, err := c.Report(a, ReportOptions{Now: time.Now()}).HTML()
+	require.NoError(t, err)
+	s := string(html)
+	for _, bad := range []string{"<script", "<img", "<b ", "onmouseover=\""} {
+		assert.NotContains(t, s, bad)
+	}
+	assert.Contains(t, s, "&lt;script&gt;")
+}
+
+func TestTextSafe(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{name: "plain", in: "Alice Smith", want: "Alice Smith"},
+		{name: "accents and CJK kept", in: "Zoë 山田", want: "Zoë 山田"},
+		{name: "line feed", in: "a\nb", want: `"a\nb"`},
+		{name: "carriage return", in: "a\rb", want: `"a\rb"`},
+		{name: "terminal escape", in: "a\x1b[2Jb", want: `"a\x1b[2Jb"`},
+		{name: "line separator", in: "a\u2028b", want: `"a\u2028b"`},
+		{name: "bidi override", in: "a\u202eb", want: `"a\u202eb"`},
+		{name: "invalid UTF-8", in: "a\xffb", want: `"a\xffb"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, textSafe(tt.in))
+		})
+	}
+}
+
+// TestReportTextQuotesEveryIdPValue: the NameID, attribute names and the
+// Issuer are line-safe too, not only profile values.
+func TestReportTextQuotesEveryIdPValue(t *testing.T) {
+	a := &saml.Assertion{Issuer: "https://idp.example.com\nNameID: forged",
+		Subject: saml.NameID{Value: "alice@example.com\nSigned: forged",
+			Format: "urn:x\nforged"}, SessionIndex: "s\nforged",
+		Attributes: []saml.Attribute{attr("email", "alice@example.com"),
+			{Name: "x\nforged", FriendlyName: "y\nforged", Values: []string{"v\nforged"}}}}
+	text := (&Config{Name: "safe"}).Report(a, ReportOptions{Now: time.Now()}).Text()
+	counts := map[string]int{}
+	for _, l := range strings.Split(text, "\n") {
+		assert.False(t, strings.HasPrefix(strings.TrimSpace(l), "forged"), "line %q", l)
+		counts[strings.SplitN(l, ":", 2)[0]]++
+	}
+	assert.Equal(t, 1, counts["NameID"], text)
+	assert.Equal(t, 1, counts["Signed"], text)
+	assert.Contains(t, text, `"alice@example.com\nSigned: forged"`)
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"encoding/xml"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,35 +22,20 @@ import (
 )
 
 const (
-	// maxResponseFile bounds what is read from RESPONSE_FILE; the verifier
-	// applies its own, smaller limit to the decoded response.
-	maxResponseFile = 8 << 20
+	// maxResponseFile bounds what is read from RESPONSE_FILE: well above
+	// the verifier's limit on the decoded response
+	// ([saml.DefaultMaxResponseSize]) in base64 with line breaks. A larger
+	// file is refused with the check "size" without reading it whole.
+	maxResponseFile = 1 << 20
 	// maxPEMFile bounds --sp-key and --sp-cert.
 	maxPEMFile = 1 << 20
 	// checkTimeout bounds the whole check.
 	checkTimeout = time.Second
+	// maxPeekTokens bounds the XML tokens read to find the Issuer.
+	maxPeekTokens = 200
+	// nsAssertion is the SAML 2.0 assertion namespace, of Issuer.
+	nsAssertion = "urn:oasis:names:tc:SAML:2.0:assertion"
 )
-
-const checkResponseUsage = `Usage: secureshare check-response --idp-metadata FILE
-        --sp-entity-id ID --acs-url URL [--request-id ID] [--now RFC3339] [--allow-idp-initiated]
-        [--sp-key PEM_FILE] [--sp-cert PEM_FILE] [--json] RESPONSE_FILE
-
-Checks a captured SAML Response offline, exactly as the ACS would, and shows
-what the IdP sent. RESPONSE_FILE holds the base64 SAMLResponse form value
-(line breaks allowed) or the raw XML.
-
-Exit status: 0 accepted (prints the Test Configuration report), 1 refused
-(prints one line naming the failed check), 2 bad usage or configuration.
-
-Flags:
-`
-
-// checkResponseFlags are the parsed flags of check-response.
-type checkResponseFlags struct {
-	metadata, spEntityID, acsURL, requestID, now, spKey, spCert string
-	allowIDPInitiated, json                                     bool
-	responseFile                                                string
-}
 
 // usageError is bad usage or configuration: exit status 2.
 type usageError struct{ msg string }
@@ -77,13 +64,10 @@ func runCheckResponse(args []string, stdout, stderr io.Writer) int {
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "secureshare check-response: %v\n", err)
+		fmt.Fprintf(stderr, "secureshare check-response: %s\n", oneLine(err.Error()))
 		return exitBadUsage
 	case err != nil:
-		printRefusal(stdout, f.json, err)
-		return exitRefused
-	case !report.OK:
-		printRefusal(stdout, f.json, errors.New(strings.Join(report.Errors, "; ")))
+		printRefusal(stdout, f, err)
 		return exitRefused
 	}
 
@@ -100,70 +84,21 @@ func runCheckResponse(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// parseCheckResponseFlags parses flags, which may come before or after
-// RESPONSE_FILE.
-func parseCheckResponseFlags(args []string, stderr io.Writer) (*checkResponseFlags, error) {
-	f := &checkResponseFlags{}
-	fs := flag.NewFlagSet("check-response", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, checkResponseUsage)
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&f.metadata, "idp-metadata", "", "IdP metadata XML `FILE` (required)")
-	fs.StringVar(&f.spEntityID, "sp-entity-id", "",
-		"our SP entity `ID`, the expected Audience (required)")
-	fs.StringVar(&f.acsURL, "acs-url", "",
-		"our ACS `URL`, the expected Destination and Recipient (required)")
-	fs.StringVar(&f.requestID, "request-id", "", "the AuthnRequest `ID` the response answers")
-	fs.StringVar(&f.now, "now", "", "check times as of this `RFC3339` instant (default: now)")
-	fs.BoolVar(&f.allowIDPInitiated, "allow-idp-initiated", false, "accept an unsolicited response")
-	fs.StringVar(&f.spKey, "sp-key", "",
-		"our RSA private key, `PEM_FILE`, to decrypt encrypted assertions")
-	fs.StringVar(&f.spCert, "sp-cert", "", "our certificate, `PEM_FILE`, checked to match --sp-key")
-	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
-
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-
-	switch {
-	case len(positional) != 1:
-		return nil, fmt.Errorf("want exactly one RESPONSE_FILE, got %d arguments", len(positional))
-	case f.metadata == "":
-		return nil, errors.New("--idp-metadata is required")
-	case f.spEntityID == "":
-		return nil, errors.New("--sp-entity-id is required")
-	case f.acsURL == "":
-		return nil, errors.New("--acs-url is required")
-	}
-	f.responseFile = positional[0]
-	return f, nil
-}
-
 // checkResponse loads the configuration, verifies the response and maps
-// it. Configuration problems are *usageError; everything else is a refusal.
+// it. Configuration problems are *usageError; everything else is a
+// refusal, including a mapping error when the report is not OK.
 func checkResponse(ctx context.Context, f *checkResponseFlags) (*idp.Report, error) {
-	now := time.Now()
-	if f.now != "" {
-		t, err := time.Parse(time.RFC3339, f.now)
-		if err != nil {
-			return nil, badUsage("--now %q is not an RFC3339 time such as 2024-05-01T12:00:00Z", f.now)
-		}
-		now = t
+	now := f.now
+	if now.IsZero() {
+		now = time.Now()
 	}
 	clock := func() time.Time { return now }
 
-	cfg, err := loadIDPConfig(f, clock)
+	resp, tooLarge, err := readResponseFile(f.responseFile)
+	if err != nil {
+		return nil, badUsage("%v", err)
+	}
+	cfg, err := loadIDPConfig(f, clock, resp)
 	if err != nil {
 		return nil, err
 	}
@@ -176,36 +111,118 @@ func checkResponse(ctx context.Context, f *checkResponseFlags) (*idp.Report, err
 	if err != nil {
 		return nil, badUsage("%v", err)
 	}
-	resp, err := readLimited(f.responseFile, maxResponseFile)
-	if err != nil {
-		return nil, badUsage("%v", err)
-	}
 
+	switch {
+	case tooLarge:
+		return nil, &refusedError{check: string(saml.CheckSize), msg: fmt.Sprintf(
+			"%s is larger than %d bytes; a SAML response is at most %d KiB of XML",
+			f.responseFile, maxResponseFile, saml.DefaultMaxResponseSize>>10)}
+	case len(resp) == 0:
+		return nil, &refusedError{check: string(saml.CheckSize), msg: fmt.Sprintf(
+			"%s is empty; save the SAMLResponse form value or the response XML in it",
+			f.responseFile)}
+	}
 	var requestIDs []string
 	if f.requestID != "" {
 		requestIDs = []string{f.requestID}
 	}
 	var a *saml.Assertion
-	if trimmed := bytes.TrimSpace(resp); bytes.HasPrefix(trimmed, []byte("<")) {
-		a, err = v.VerifyXML(ctx, trimmed, requestIDs)
+	if bytes.HasPrefix(resp, []byte("<")) {
+		a, err = v.VerifyXML(ctx, resp, requestIDs)
 	} else {
-		a, err = v.Verify(ctx, trimmed, requestIDs)
+		a, err = v.Verify(ctx, resp, requestIDs)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return cfg.Report(a, idp.ReportOptions{Now: now}), nil
+
+	r := cfg.Report(a, idp.ReportOptions{Now: now})
+	if !r.OK {
+		if _, err := cfg.Map(a); err != nil {
+			return nil, err
+		}
+		return nil, errors.New(strings.Join(r.Errors, "; "))
+	}
+	return r, nil
 }
 
-// loadIDPConfig builds the IdP configuration from the metadata file.
-func loadIDPConfig(f *checkResponseFlags, clock func() time.Time) (*idp.Config, error) {
-	md, err := idp.ReadMetadataFile(f.metadata, idp.MetadataOptions{Now: clock})
-	if err != nil {
-		return nil, badUsage("%v", err)
+// readResponseFile reads RESPONSE_FILE without a UTF-8 byte-order mark
+// (which Windows editors write) and surrounding whitespace. Reading stops
+// after maxResponseFile bytes; tooLarge then says the file is larger.
+func readResponseFile(path string) (data []byte, tooLarge bool, err error) {
+	data, err = readLimited(path, maxResponseFile)
+	var le *limitError
+	if errors.As(err, &le) {
+		return nil, true, nil
 	}
-	cfg := &idp.Config{Name: md.IDP.EntityID, AllowIDPInitiated: f.allowIDPInitiated}
+	if err != nil {
+		return nil, false, err
+	}
+	data = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(data), []byte("\xef\xbb\xbf")))
+	return data, false, nil
+}
+
+// loadIDPConfig builds the IdP configuration from the metadata file. When
+// no --idp-entity-id was given and the metadata cannot be used as it is
+// (several IdPs in it), the entity the response's Issuer names is tried.
+func loadIDPConfig(f *checkResponseFlags, clock func() time.Time,
+	resp []byte) (*idp.Config, error) {
+	opts := idp.MetadataOptions{EntityID: f.idpEntityID, Now: clock}
+	md, err := idp.ReadMetadataFile(f.metadata, opts)
+	var ve *saml.ValidationError
+	if err != nil && f.idpEntityID == "" && errors.As(err, &ve) &&
+		ve.Check == saml.CheckMetadata {
+		if issuer := peekIssuer(resp); issuer != "" {
+			opts.EntityID = issuer
+			md2, err2 := idp.ReadMetadataFile(f.metadata, opts)
+			if err2 == nil {
+				md, err = md2, nil
+			} else {
+				err = fmt.Errorf("%w; the response's Issuer is %q (--idp-entity-id ID "+
+					"chooses an IdP in the file)", err, issuer)
+			}
+		}
+	}
+	if err != nil {
+		return nil, badUsage("--idp-metadata %s: %v", f.metadata, err)
+	}
+
+	cfg := &idp.Config{Name: md.IDP.EntityID, AllowIDPInitiated: f.allowIDPInitiated,
+		InsecureAllowSHA1: f.allowSHA1, Preset: f.preset,
+		Mapping: idp.AttributeMapping{Email: f.emailAttribute}}
 	cfg.ApplyMetadata(md.IDP)
 	return cfg, nil
+}
+
+// peekIssuer returns the first SAML Issuer in the (unverified) response,
+// or "". It only chooses which metadata entity to verify against; the
+// verifier then checks the Issuer and the signature for real.
+func peekIssuer(resp []byte) string {
+	doc := resp
+	if !bytes.HasPrefix(doc, []byte("<")) {
+		compact := bytes.Join(bytes.Fields(resp), nil)
+		var err error
+		if doc, err = base64.StdEncoding.AppendDecode(nil, compact); err != nil {
+			return ""
+		}
+	}
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for i := 0; i < maxPeekTokens; i++ {
+		tok, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "Issuer" || se.Name.Space != nsAssertion {
+			continue
+		}
+		var issuer string
+		if err := d.DecodeElement(&issuer, &se); err != nil {
+			return ""
+		}
+		return strings.TrimSpace(issuer)
+	}
+	return ""
 }
 
 // loadSPKey reads the SP's RSA key and checks it against the certificate.
@@ -249,6 +266,12 @@ func readRSAKey(path string) (*rsa.PrivateKey, error) {
 		if b == nil {
 			return nil, badUsage("--sp-key %s: no RSA PRIVATE KEY or PRIVATE KEY PEM block", path)
 		}
+		if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"],
+			"ENCRYPTED") {
+			return nil, badUsage("--sp-key %s: the key is encrypted with a passphrase; "+
+				"write an unencrypted copy with 'openssl pkey -in %s -out sp-key.pem' "+
+				"and pass that", path, path)
+		}
 		switch b.Type {
 		case "RSA PRIVATE KEY":
 			k, err := x509.ParsePKCS1PrivateKey(b.Bytes)
@@ -270,7 +293,18 @@ func readRSAKey(path string) (*rsa.PrivateKey, error) {
 	}
 }
 
-// readLimited reads at most limit bytes of path.
+// limitError says a file is larger than a limit.
+type limitError struct {
+	path  string
+	limit int64
+}
+
+func (e *limitError) Error() string {
+	return fmt.Sprintf("%s is larger than %d bytes", e.path, e.limit)
+}
+
+// readLimited reads at most limit bytes of path; a larger file is a
+// *limitError.
 func readLimited(path string, limit int64) ([]byte, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -282,7 +316,7 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+		return nil, &limitError{path: path, limit: limit}
 	}
 	return data, nil
 }
@@ -302,25 +336,7 @@ func acceptedJSON(r *idp.Report) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// printRefusal prints the one line that names the failed check.
-func printRefusal(w io.Writer, asJSON bool, err error) {
-	check := "mapping"
-	var ve *saml.ValidationError
-	var me *idp.MappingError
-	switch {
-	case errors.As(err, &ve):
-		check = string(ve.Check)
-	case errors.As(err, &me):
-		check = "mapping"
-	case errors.Is(err, context.DeadlineExceeded):
-		check = "timeout"
-	}
-	msg := strings.Join(strings.Fields(err.Error()), " ")
-	msg = strings.TrimPrefix(msg, "saml: "+check+": ")
-	if asJSON {
-		out, _ := json.Marshal(map[string]any{"accepted": false, "check": check, "error": msg})
-		fmt.Fprintf(w, "%s\n", out)
-		return
-	}
-	fmt.Fprintf(w, "refused: %s: %s\n", check, msg)
+// oneLine joins the lines of s with spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

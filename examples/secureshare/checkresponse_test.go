@@ -171,10 +171,13 @@ func TestCheckResponseCommand(t *testing.T) {
 		{name: "sha1 refused",
 			args:     join(oneloginArgs, []string{"testdata/onelogin-response.b64"}),
 			wantCode: exitRefused, oneLine: true, wantStdout: []string{"refused: algorithm: "}},
+		// The Issuer is checked before the signature, so a response from
+		// another IdP is named as such.
 		{name: "signed by another idp refused",
 			args: join(googleArgs[2:], []string{"--idp-metadata", "testdata/pingfed-metadata.xml",
 				"--now", "2016-01-05T16:56:00Z", "testdata/google-response.b64"}),
-			wantCode: exitRefused, oneLine: true, wantStdout: []string{"refused: signature: "}},
+			wantCode: exitRefused, oneLine: true, wantStdout: []string{"refused: issuer: ",
+				"https://accounts.google.com/o/saml2?idpid=C02dfl1r1"}},
 		{name: "garbage refused", args: join(pingfedArgs, []string{"--now", pingfedNow,
 			"testdata/pingfed-metadata.xml"}),
 			wantCode: exitRefused, oneLine: true, wantStdout: []string{"refused: "}},
