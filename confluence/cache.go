@@ -15,6 +15,8 @@ const (
 	defaultMaxAge       = time.Minute
 	defaultMaxStale     = time.Hour
 	defaultFetchTimeout = 30 * time.Second
+	defaultMissMaxAge   = 15 * time.Second
+	defaultMaxMisses    = 10000
 	entryOverhead       = 256
 )
 
@@ -38,6 +40,19 @@ type CacheConfig struct {
 	// runs on after the caller that started it gives up. Zero means 30s.
 	FetchTimeout time.Duration
 
+	// MissMaxAge is how long an answer of not found or unauthorized is
+	// remembered, so that outsiders asking again and again for IDs that do
+	// not exist (or that the account may not see) do not each cost a call
+	// to Confluence. Zero means 15 seconds, and it never exceeds MaxAge; a
+	// negative value turns remembering misses off. A page restored or
+	// unrestricted in Confluence may answer not found for this long.
+	MissMaxAge time.Duration
+
+	// MaxMisses bounds the misses remembered, separately from MaxBytes so
+	// that bogus IDs cannot push real pages out; the oldest go first.
+	// Zero means 10000.
+	MaxMisses int
+
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
@@ -47,7 +62,9 @@ type CacheConfig struct {
 //
 // Pages are kept by ID with their version, child lists by parent ID and
 // spaces by key, for MaxAge. Concurrent misses for the same key share one
-// fetch. When the source fails with anything but not found or
+// fetch. Answers of not found and unauthorized are remembered too, for
+// MissMaxAge and up to MaxMisses of them, so that bogus IDs do not become
+// calls to Confluence. When the source fails with anything but not found or
 // unauthorized, the last good copy younger than MaxStale is served; a page
 // served this way has Stale set. A not-found answer drops the cached copy
 // at once, so that a page that was deleted or restricted stops being
@@ -61,10 +78,12 @@ type Cache struct {
 
 	group singleflight.Group
 
-	mu    sync.Mutex
-	items map[cacheKey]*cacheEntry
-	lru   *list.List // of *cacheEntry, most recent first
-	bytes int64
+	mu     sync.Mutex
+	items  map[cacheKey]*cacheEntry
+	lru    *list.List // of *cacheEntry, most recent first
+	bytes  int64
+	misses map[cacheKey]*missEntry
+	missQ  *list.List // of *missEntry, newest first
 }
 
 type cacheKind uint8
@@ -78,6 +97,14 @@ const (
 type cacheKey struct {
 	kind cacheKind
 	id   string
+}
+
+// missEntry remembers a not-found or unauthorized answer.
+type missEntry struct {
+	key  cacheKey
+	err  error
+	at   time.Time
+	elem *list.Element
 }
 
 type cacheEntry struct {
@@ -102,16 +129,27 @@ func NewCache(src Source, cfg CacheConfig) *Cache {
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = defaultFetchTimeout
 	}
+	if cfg.MissMaxAge == 0 {
+		cfg.MissMaxAge = defaultMissMaxAge
+	}
+	cfg.MissMaxAge = min(cfg.MissMaxAge, cfg.MaxAge)
+	if cfg.MaxMisses <= 0 {
+		cfg.MaxMisses = defaultMaxMisses
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Cache{src: src, cfg: cfg, items: map[cacheKey]*cacheEntry{}, lru: list.New()}
+	return &Cache{src: src, cfg: cfg, items: map[cacheKey]*cacheEntry{}, lru: list.New(),
+		misses: map[cacheKey]*missEntry{}, missQ: list.New()}
 }
 
 // Page returns the page from the cache or the source.
 func (c *Cache) Page(ctx context.Context, id string) (*Page, error) {
 	if v, ok := c.fresh(cacheKey{kindPage, id}); ok {
 		return v.(*Page), nil
+	}
+	if err := c.missed(cacheKey{kindPage, id}); err != nil {
+		return nil, err
 	}
 	v, stale, err := c.load(ctx, cacheKey{kindPage, id},
 		func(ctx context.Context) (any, int64, error) {
@@ -138,6 +176,9 @@ func (c *Cache) Space(ctx context.Context, key string) (*Space, error) {
 	if v, ok := c.fresh(cacheKey{kindSpace, key}); ok {
 		return v.(*Space), nil
 	}
+	if err := c.missed(cacheKey{kindSpace, key}); err != nil {
+		return nil, err
+	}
 	v, _, err := c.load(ctx, cacheKey{kindSpace, key}, func(ctx context.Context) (any, int64, error) {
 		s, err := c.src.Space(ctx, key)
 		if err != nil {
@@ -155,6 +196,9 @@ func (c *Cache) Space(ctx context.Context, key string) (*Space, error) {
 func (c *Cache) Children(ctx context.Context, pageID string) ([]PageRef, error) {
 	if v, ok := c.fresh(cacheKey{kindChildren, pageID}); ok {
 		return v.([]PageRef), nil
+	}
+	if err := c.missed(cacheKey{kindChildren, pageID}); err != nil {
+		return nil, err
 	}
 	v, _, err := c.load(ctx, cacheKey{kindChildren, pageID},
 		func(ctx context.Context) (any, int64, error) {
@@ -187,6 +231,51 @@ func (c *Cache) fresh(key cacheKey) (any, bool) {
 	return e.val, true
 }
 
+// missed returns the remembered miss for key if it is younger than
+// MissMaxAge, else nil.
+func (c *Cache) missed(key cacheKey) error {
+	if c.cfg.MissMaxAge < 0 {
+		return nil
+	}
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, ok := c.misses[key]
+	if !ok {
+		return nil
+	}
+	if now.Sub(m.at) >= c.cfg.MissMaxAge {
+		c.forget(m)
+		return nil
+	}
+	return m.err
+}
+
+// remember keeps a miss for key, dropping the oldest beyond MaxMisses.
+func (c *Cache) remember(key cacheKey, err error) {
+	if c.cfg.MissMaxAge < 0 {
+		return
+	}
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.misses[key]; ok {
+		c.forget(old)
+	}
+	m := &missEntry{key: key, err: err, at: now}
+	m.elem = c.missQ.PushFront(m)
+	c.misses[key] = m
+	for c.missQ.Len() > c.cfg.MaxMisses {
+		c.forget(c.missQ.Back().Value.(*missEntry))
+	}
+}
+
+// forget drops a remembered miss; c.mu must be held.
+func (c *Cache) forget(m *missEntry) {
+	c.missQ.Remove(m.elem)
+	delete(c.misses, m.key)
+}
+
 // load fetches key once for all concurrent callers, falling back to a
 // stale copy when the fetch fails.
 func (c *Cache) load(ctx context.Context, key cacheKey,
@@ -197,9 +286,15 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 		if v, ok := c.fresh(key); ok {
 			return v, nil
 		}
+		if err := c.missed(key); err != nil {
+			return nil, err
+		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.FetchTimeout)
 		defer cancel()
 		v, size, err := fetch(fctx)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+			c.remember(key, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -244,6 +339,9 @@ func (c *Cache) store(key cacheKey, v any, size int64) {
 	defer c.mu.Unlock()
 	if old, ok := c.items[key]; ok {
 		c.remove(old)
+	}
+	if m, ok := c.misses[key]; ok {
+		c.forget(m)
 	}
 	if size > c.cfg.MaxBytes {
 		return

@@ -169,8 +169,12 @@ func TestCacheDropsPageThatWentAway(t *testing.T) {
 	_, err = c.Page(t.Context(), "1")
 	require.ErrorIs(t, err, confluence.ErrNotFound)
 
-	// Confluence is down now: the dropped copy must not come back as stale.
+	// Confluence is down now. Within MissMaxAge the miss is remembered;
+	// after it, the dropped copy must not come back as stale either.
 	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	_, err = c.Page(t.Context(), "1")
+	assert.ErrorIs(t, err, confluence.ErrNotFound)
+	clock.Advance(20 * time.Second)
 	_, err = c.Page(t.Context(), "1")
 	assert.ErrorIs(t, err, confluence.ErrUnavailable)
 }
@@ -417,4 +421,96 @@ func reachable(ctx context.Context, sc *confluence.Scope, root string) ([]string
 		queue = append(queue, ids(kids)...)
 	}
 	return seen, nil
+}
+
+func TestCacheRemembersMisses(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       confluence.CacheConfig
+		advance   time.Duration
+		wantCalls int // source calls for "404" after two asks around advance
+	}{
+		{"within MissMaxAge", confluence.CacheConfig{}, 10 * time.Second, 1},
+		{"past MissMaxAge", confluence.CacheConfig{}, 15 * time.Second, 2},
+		{"custom MissMaxAge", confluence.CacheConfig{MissMaxAge: time.Second},
+			2 * time.Second, 2},
+		{"capped at MaxAge", confluence.CacheConfig{MaxAge: 5 * time.Second,
+			MissMaxAge: time.Hour}, 6 * time.Second, 2},
+		{"turned off", confluence.CacheConfig{MissMaxAge: -1}, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			src := newCountingSource()
+			tt.cfg.Now = clock.Now
+			c := confluence.NewCache(src, tt.cfg)
+			_, err := c.Page(t.Context(), "404")
+			require.ErrorIs(t, err, confluence.ErrNotFound)
+			clock.Advance(tt.advance)
+			_, err = c.Page(t.Context(), "404")
+			assert.ErrorIs(t, err, confluence.ErrNotFound)
+			assert.Equal(t, tt.wantCalls, src.count("page 404"))
+		})
+	}
+}
+
+func TestCacheMissesAreBounded(t *testing.T) {
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1})
+	c := confluence.NewCache(src, confluence.CacheConfig{MaxMisses: 2, Now: newFakeClock().Now})
+	_, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	for _, id := range []string{"a", "b", "c"} {
+		_, err := c.Page(t.Context(), id)
+		require.ErrorIs(t, err, confluence.ErrNotFound)
+	}
+
+	// "a" was the oldest miss and was forgotten; "c" is remembered; the
+	// page itself was never pushed out by misses.
+	_, _ = c.Page(t.Context(), "a")
+	_, _ = c.Page(t.Context(), "c")
+	_, err = c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.Equal(t, 2, src.count("page a"))
+	assert.Equal(t, 1, src.count("page c"))
+	assert.Equal(t, 1, src.count("page 1"))
+}
+
+func TestCacheForgetsMissWhenPageAppears(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource()
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now,
+		MissMaxAge: 30 * time.Second})
+	_, err := c.Page(t.Context(), "7")
+	require.ErrorIs(t, err, confluence.ErrNotFound)
+
+	src.set(func(s *countingSource) { s.pages["7"] = &confluence.Page{ID: "7", Version: 1} })
+	clock.Advance(31 * time.Second)
+	p, err := c.Page(t.Context(), "7")
+	require.NoError(t, err)
+	assert.Equal(t, "7", p.ID)
+}
+
+// TestCacheShieldsConfluenceFromBogusIDs: an outsider with a
+// session asks the share, again and again, for page IDs that do not
+// exist (or that the account cannot see). The issue asks that outsiders'
+// traffic not become Confluence's rate limit; defended means repeated
+// misses for the same ID within MaxAge reach Confluence at most once.
+func TestCacheShieldsConfluenceFromBogusIDs(t *testing.T) {
+	s, ts := reviewModel(t)
+	for name, c := range reviewClients(t, ts) {
+		t.Run(name, func(t *testing.T) {
+			clock := &reviewCacheClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+			sc, err := confluence.NewScope(confluence.NewCache(c,
+				confluence.CacheConfig{Now: clock.Now}), confluence.ScopeConfig{SpaceKey: "ENG"})
+			require.NoError(t, err)
+			s.ResetRequests()
+			for range 20 {
+				_, err := sc.Page(t.Context(), "987654")
+				require.ErrorIs(t, err, confluence.ErrNotFound)
+			}
+			assert.LessOrEqual(t, len(s.Requests()), 1,
+				"20 requests for one missing page reached Confluence %d times",
+				len(s.Requests()))
+		})
+	}
 }

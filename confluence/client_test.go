@@ -3,6 +3,7 @@ package confluence_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -354,4 +355,124 @@ func TestDataCenterUnderContextPath(t *testing.T) {
 	_, err = confluence.NewDataCenter(t.Context(), confluence.DataCenterConfig{
 		BaseURL: ts.URL, Token: confluencetest.DefaultPAT, HTTPClient: ts.Client()})
 	assert.ErrorIs(t, err, confluence.ErrNotFound, "the context path is part of BaseURL")
+}
+
+// TestAttachmentOfWithheldPage asks the clients for a restricted
+// page's attachment through a shared page's ID, and for an attachment ID
+// that is a page ID.
+func TestAttachmentOfWithheldPage(t *testing.T) {
+	_, ts := reviewModel(t)
+	for name, c := range reviewClients(t, ts) {
+		for _, tt := range []struct{ page, att string }{
+			{"2", "att70"}, {"2", "3"}, {"2", ""}, {"2", "att70/../att71"},
+			{"2/../3", "att70"},
+		} {
+			t.Run(name+"/"+tt.page+"/"+tt.att, func(t *testing.T) {
+				body, err := c.OpenAttachment(t.Context(), tt.page, tt.att)
+				if err == nil {
+					body.Body.Close()
+				}
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+			})
+		}
+	}
+}
+
+// TestBrokenJSON: answers that are not what the API documents.
+// Every call must fail or succeed; none may panic. A page answer that
+// lacks the fields the withholding rules read must not come back as a
+// current, unrestricted page.
+func TestBrokenJSON(t *testing.T) {
+	for _, body := range []string{
+		`not json`, `{"results":"x"}`, `{"id":5}`, `[]`, `null`, `{}`, `{"results":[null]}`,
+		`{"results":[{"id":{"x":1}}]}`, `{"errors":[]}`, `{"restrictions":null}`,
+		`{"results":[],"_links":{"next":"%zz"}}`, "\xff\xfe{", `{"id":"5","status":"current"`,
+	} {
+		t.Run(body, func(t *testing.T) {
+			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, body)
+			})
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+				assert.NotPanics(t, func() { reviewCalls(t, c) }, name)
+			}
+		})
+	}
+}
+
+// TestRestrictionsUnreadableFailClosed: the page answer is fine, but
+// the read-restriction answer (Cloud's v1 resource, or Data Center's
+// expanded restrictions) comes back without the restriction lists, as
+// when an expansion is ignored or a proxy answers in Confluence's place.
+// Cloud's documentation promises that "a page is never reported
+// unrestricted because its restrictions could not be read".
+func TestRestrictionsUnreadableFailClosed(t *testing.T) {
+	for _, restr := range []string{`{}`, `{"operation":"read"}`,
+		`{"operation":"read","restrictions":{"user":{"_expandable":"x"},` +
+			`"group":{"_expandable":"y"}},"_expandable":{}}`} {
+		t.Run(restr, func(t *testing.T) {
+			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				switch {
+				case strings.Contains(r.URL.Path, "/restriction/"):
+					io.WriteString(w, restr)
+				case strings.HasPrefix(r.URL.Path, "/wiki/api/v2/pages/5"):
+					io.WriteString(w, `{"id":"5","status":"current","title":"Salaries",`+
+						`"spaceId":"100","version":{"number":1},"body":{"view":{"value":"x"}}}`)
+				case strings.HasPrefix(r.URL.Path, "/wiki/api/v2/spaces/100"):
+					io.WriteString(w, `{"id":"100","key":"ENG","name":"E"}`)
+				case strings.HasPrefix(r.URL.Path, "/rest/api/content/5"):
+					fmt.Fprintf(w, `{"id":"5","type":"page","status":"current",`+
+						`"title":"Salaries","space":{"key":"ENG"},"version":{"number":1},`+
+						`"body":{"view":{"value":"x"}},"restrictions":{"read":%s}}`, restr)
+				default:
+					http.NotFound(w, r)
+				}
+			})
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+				if name == "cloud bearer" {
+					continue
+				}
+				p, err := c.Page(t.Context(), "5")
+				if err == nil {
+					assert.True(t, p.Restricted, "%s reports the page unrestricted from a "+
+						"restriction answer without restriction lists", name)
+				}
+			}
+		})
+	}
+}
+
+// TestActiveAttachmentContentType: an author attaches an HTML or
+// SVG file with script to a shared page. The SDK hands the share the
+// Content-Type Confluence served; a share that passes it on serves
+// script from its own origin. Defended means the SDK never returns a
+// type a browser renders as active content (or documents it loudly;
+// this test checks the former).
+func TestActiveAttachmentContentType(t *testing.T) {
+	for _, ct := range []string{"text/html", "image/svg+xml", "application/xhtml+xml",
+		"text/xml", "text/html; charset=utf-8"} {
+		t.Run(ct, func(t *testing.T) {
+			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if strings.Contains(r.URL.Path, "attachment") {
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprintf(w, `{"results":[{"id":"att1","title":"x.svg","mediaType":%q,`+
+						`"downloadLink":"/d/x","_links":{"download":"/d/x"}}],"_links":{},`+
+						`"start":0,"limit":100,"size":1}`, ct)
+					return
+				}
+				w.Header().Set("Content-Type", ct)
+				io.WriteString(w, `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)`+
+					`</script></svg>`)
+			})
+			c := reviewAllClients(t, ts, reviewClientOpts{})["data center"]
+			b, err := c.OpenAttachment(t.Context(), "5", "att1")
+			require.NoError(t, err)
+			defer b.Body.Close()
+			mt := strings.ToLower(strings.TrimSpace(strings.Split(b.ContentType, ";")[0]))
+			assert.NotContains(t, []string{"text/html", "image/svg+xml",
+				"application/xhtml+xml", "text/xml"}, mt,
+				"active content type %q handed to the share as is", b.ContentType)
+		})
+	}
 }

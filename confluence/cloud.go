@@ -3,6 +3,7 @@ package confluence
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -80,7 +81,8 @@ type CloudConfig struct {
 // A token lacking the permission or OAuth scope for any of the calls a
 // method makes (read restrictions included) fails the method with an error
 // matching [ErrUnauthorized]; a page is never reported unrestricted because
-// its restrictions could not be read.
+// its restrictions could not be read: an answer without the user and group
+// lists marks the page restricted.
 type Cloud struct {
 	t        *transport
 	maxPages int
@@ -122,6 +124,10 @@ func NewCloud(cfg CloudConfig) (*Cloud, error) {
 		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Email+":"+cfg.APIToken))
 	}
 	t.authorize = func(h http.Header) { h.Set("Authorization", auth) }
+	t.secrets = []string{strings.TrimPrefix(strings.TrimPrefix(auth, "Basic "), "Bearer ")}
+	if basic {
+		t.secrets = append(t.secrets, cfg.APIToken)
+	}
 
 	c := &Cloud{t: t, maxPages: cfg.MaxPages, now: cfg.Now, spaceKeys: map[string]string{}}
 	if c.maxPages <= 0 {
@@ -170,6 +176,9 @@ type v2Ref struct {
 // the page with its view body and labels, its ancestors, its read
 // restrictions (REST v1) and, the first time, its space.
 func (c *Cloud) Page(ctx context.Context, id string) (*Page, error) {
+	if err := checkPageID(id); err != nil {
+		return nil, err
+	}
 	var p v2Page
 	ref := "/wiki/api/v2/pages/" + url.PathEscape(id) + "?body-format=view&include-labels=true"
 	if _, err := c.t.getJSON(ctx, ref, &p); err != nil {
@@ -225,6 +234,9 @@ func (c *Cloud) Space(ctx context.Context, key string) (*Space, error) {
 
 // Children returns the direct child pages of a page, in Confluence's order.
 func (c *Cloud) Children(ctx context.Context, pageID string) ([]PageRef, error) {
+	if err := checkPageID(pageID); err != nil {
+		return nil, err
+	}
 	refs, err := collectCursor[v2Ref](ctx, c.t,
 		c.pagePath(pageID, "children")+cloudListQuery, c.maxPages)
 	if err != nil {
@@ -251,6 +263,9 @@ type v2Attachment struct {
 
 // Attachments lists the current attachments of a page.
 func (c *Cloud) Attachments(ctx context.Context, pageID string) ([]Attachment, error) {
+	if err := checkPageID(pageID); err != nil {
+		return nil, err
+	}
 	raw, err := collectCursor[v2Attachment](ctx, c.t,
 		c.pagePath(pageID, "attachments")+cloudListQuery, c.maxPages)
 	if err != nil {
@@ -263,7 +278,8 @@ func (c *Cloud) Attachments(ctx context.Context, pageID string) ([]Attachment, e
 			size = *a.FileSize
 		}
 		out = append(out, Attachment{ID: a.ID, PageID: pageID, Title: a.Title,
-			MediaType: a.MediaType, Size: size, Version: a.Version.Number,
+			MediaType: a.MediaType, SafeInline: InlineSafe(a.MediaType), Size: size,
+			Version:  a.Version.Number,
 			download: "/wiki" + a.DownloadLink})
 	}
 	return out, nil
@@ -273,6 +289,9 @@ func (c *Cloud) Attachments(ctx context.Context, pageID string) ([]Attachment, e
 // attachments first, so an attachment of another page is never served.
 func (c *Cloud) OpenAttachment(ctx context.Context, pageID, attachmentID string) (
 	*AttachmentBody, error) {
+	if err := checkAttachmentID(attachmentID); err != nil {
+		return nil, err
+	}
 	atts, err := c.Attachments(ctx, pageID)
 	if err != nil {
 		return nil, err
@@ -307,20 +326,35 @@ func (c *Cloud) ancestors(ctx context.Context, id string) ([]PageRef, error) {
 
 // v1Restriction is a REST v1 restriction for one operation.
 type v1Restriction struct {
-	Restrictions struct {
-		User  v1Count `json:"user"`
-		Group v1Count `json:"group"`
+	Restrictions *struct {
+		User  *v1Count `json:"user"`
+		Group *v1Count `json:"group"`
 	} `json:"restrictions"`
 }
 
+// v1Count is one list of a restriction. Results is nil when the answer
+// did not include the list (not expanded, or not sent at all).
 type v1Count struct {
-	Results []struct{} `json:"results"`
-	Size    int        `json:"size"`
+	Results *[]json.RawMessage `json:"results"`
+	Size    int                `json:"size"`
 }
 
-func (r v1Restriction) any() bool {
+// unreadable reports whether the list was missing from the answer.
+func (c *v1Count) unreadable() bool { return c == nil || c.Results == nil }
+
+// restricted reports whether the answer restricts reading. An answer
+// that lacks either list (a restriction resource without its expansions,
+// an empty object, a proxy answering in Confluence's place) counts as
+// restricted: restrictions that cannot be read fail closed.
+func (r v1Restriction) restricted() bool {
+	if r.Restrictions == nil {
+		return true
+	}
 	u, g := r.Restrictions.User, r.Restrictions.Group
-	return u.Size > 0 || g.Size > 0 || len(u.Results) > 0 || len(g.Results) > 0
+	if u.unreadable() || g.unreadable() {
+		return true
+	}
+	return u.Size > 0 || g.Size > 0 || len(*u.Results) > 0 || len(*g.Results) > 0
 }
 
 // restricted reports whether the page itself has read restrictions, through
@@ -332,7 +366,7 @@ func (c *Cloud) restricted(ctx context.Context, id string) (bool, error) {
 	if _, err := c.t.getJSON(ctx, ref, &r); err != nil {
 		return false, err
 	}
-	return r.any(), nil
+	return r.restricted(), nil
 }
 
 // spaceKey maps a space ID to its key, remembering the answer.
@@ -379,7 +413,9 @@ func openAttachment(ctx context.Context, t *transport, atts []Attachment,
 		if ct == "" {
 			ct = a.MediaType
 		}
-		return &AttachmentBody{Body: resp.Body, ContentType: ct, Size: resp.ContentLength}, nil
+		ct, inline := downloadType(ct)
+		return &AttachmentBody{Body: resp.Body, ContentType: ct, SafeInline: inline,
+			Size: resp.ContentLength}, nil
 	}
 	return nil, fmt.Errorf("confluence: attachment %q of page %q: %w",
 		attachmentID, pageID, ErrNotFound)

@@ -59,7 +59,8 @@ type DataCenterConfig struct {
 
 // DataCenter reads content from Confluence Data Center (or Server) through
 // REST API v1. It implements [Source] and [AttachmentSource] and is safe
-// for concurrent use.
+// for concurrent use. A page whose answer lacks the expanded read
+// restrictions (the user and group lists) is reported restricted.
 type DataCenter struct {
 	t        *transport
 	maxPages int
@@ -86,6 +87,7 @@ func NewDataCenter(ctx context.Context, cfg DataCenterConfig) (*DataCenter, erro
 	}
 	auth := "Bearer " + cfg.Token
 	t.authorize = func(h http.Header) { h.Set("Authorization", auth) }
+	t.secrets = []string{cfg.Token}
 
 	d := &DataCenter{t: t, maxPages: cfg.MaxPages, now: cfg.Now}
 	if d.maxPages <= 0 {
@@ -139,6 +141,9 @@ type v1Content struct {
 // Page returns the page with the given ID in one request. Content that is
 // not a page (a blog post, say) is reported as not found.
 func (d *DataCenter) Page(ctx context.Context, id string) (*Page, error) {
+	if err := checkPageID(id); err != nil {
+		return nil, err
+	}
 	var c v1Content
 	ref := "/rest/api/content/" + url.PathEscape(id) + "?expand=" + dcExpand
 	if _, err := d.t.getJSON(ctx, ref, &c); err != nil {
@@ -149,7 +154,7 @@ func (d *DataCenter) Page(ctx context.Context, id string) (*Page, error) {
 	}
 
 	p := &Page{ID: c.ID, Title: c.Title, SpaceKey: c.Space.Key, Version: c.Version.Number,
-		Status: c.Status, Restricted: c.Restrictions.Read.any(), Body: c.Body.View.Value,
+		Status: c.Status, Restricted: c.Restrictions.Read.restricted(), Body: c.Body.View.Value,
 		FetchedAt: d.now()}
 	for _, a := range c.Ancestors {
 		p.Ancestors = append(p.Ancestors, PageRef(a))
@@ -181,6 +186,9 @@ func (d *DataCenter) Space(ctx context.Context, key string) (*Space, error) {
 // Children returns the direct child pages of a page, following start/limit
 // pagination.
 func (d *DataCenter) Children(ctx context.Context, pageID string) ([]PageRef, error) {
+	if err := checkPageID(pageID); err != nil {
+		return nil, err
+	}
 	refs, err := collectOffset[v2Ref](ctx, d.t,
 		"/rest/api/content/"+url.PathEscape(pageID)+"/child/page", url.Values{},
 		dcListLimit, d.maxPages)
@@ -214,6 +222,9 @@ type v1Attachment struct {
 
 // Attachments lists the attachments of a page.
 func (d *DataCenter) Attachments(ctx context.Context, pageID string) ([]Attachment, error) {
+	if err := checkPageID(pageID); err != nil {
+		return nil, err
+	}
 	raw, err := collectOffset[v1Attachment](ctx, d.t,
 		"/rest/api/content/"+url.PathEscape(pageID)+"/child/attachment", url.Values{},
 		dcListLimit, d.maxPages)
@@ -231,7 +242,7 @@ func (d *DataCenter) Attachments(ctx context.Context, pageID string) ([]Attachme
 			size = *a.Extensions.FileSize
 		}
 		out = append(out, Attachment{ID: a.ID, PageID: pageID, Title: a.Title,
-			MediaType: mt, Size: size, Version: a.Version.Number, download: a.Links.Download})
+			MediaType: mt, SafeInline: InlineSafe(mt), Size: size, Version: a.Version.Number, download: a.Links.Download})
 	}
 	return out, nil
 }
@@ -240,6 +251,9 @@ func (d *DataCenter) Attachments(ctx context.Context, pageID string) ([]Attachme
 // attachments first, so an attachment of another page is never served.
 func (d *DataCenter) OpenAttachment(ctx context.Context, pageID, attachmentID string) (
 	*AttachmentBody, error) {
+	if err := checkAttachmentID(attachmentID); err != nil {
+		return nil, err
+	}
 	atts, err := d.Attachments(ctx, pageID)
 	if err != nil {
 		return nil, err

@@ -19,22 +19,40 @@
 // Center) up to a bound, and retry answers 429 and 503 as [RetryConfig]
 // says: honouring Retry-After and X-RateLimit-Reset, with exponential
 // backoff and jitter, a bounded number of tries and never past the
-// caller's context. Errors match [ErrNotFound], [ErrUnauthorized] or
-// [ErrUnavailable], or are a [*RateLimitedError].
+// caller's context; a wait longer than allowed fails at once with a
+// [*RateLimitedError] carrying it. Errors match [ErrNotFound],
+// [ErrUnauthorized] or [ErrUnavailable], or are a [*RateLimitedError];
+// Confluence's own error text in them is truncated and cleared of
+// anything shaped like a credential.
+//
+// Page IDs must be decimal digits and attachment IDs digits with an
+// optional "att" prefix; anything else answers not found without a
+// request, so that no caller's input becomes more than one path segment.
+// Read restrictions that cannot be read (an answer without its user and
+// group lists) count as restrictions: the clients fail closed.
+//
+// Attachments are streamed as Confluence serves them, but their
+// [AttachmentBody.ContentType] is "application/octet-stream" unless the
+// type is [InlineSafe] (raster images, audio, video): an HTML, SVG or XML
+// attachment must never be served inline from the share's origin.
 //
 // # What a share may show
 //
 // A [Scope] applies Confluence's own intent to one share: only current
 // pages; never a page with view restrictions on itself or an ancestor;
-// never one carrying an exclusion label, or under one. Withheld pages are
-// missing from child lists and breadcrumbs and answer as not found.
+// never one carrying an exclusion label (compared case-insensitively), or
+// under one; never one whose parent chain leaves the shared space.
+// Withheld pages are missing from child lists and breadcrumbs and answer
+// as not found; a decision that rests on a stale cached copy of the page
+// or an ancestor is marked [Page.Stale].
 //
 // # Caching
 //
 // A [Cache] in front of a Source keeps pages for a short while, collapses
-// concurrent misses into one fetch, and serves the last good copy, marked
-// [Page.Stale], while Confluence is down. Put it between the client and
-// the Scope:
+// concurrent misses into one fetch, remembers misses (not found,
+// unauthorized) briefly so that bogus IDs do not become calls to
+// Confluence, and serves the last good copy, marked [Page.Stale], while
+// Confluence is down. Put it between the client and the Scope:
 //
 //	client, err := confluence.NewCloud(confluence.CloudConfig{
 //		BaseURL: "https://example.atlassian.net", Email: email, APIToken: token,
@@ -49,9 +67,22 @@
 // A [Renderer] rewrites a page's links for one share ([Links]) and
 // sanitises the result with a bluemonday policy made for Confluence's
 // output, so that no script, event handler, frame, form or style from a
-// page reaches an outsider's browser.
+// page reaches an outsider's browser. A link to a shared page points into
+// the share; to a page merely outside the share, it becomes plain text;
+// to a withheld page ([PageWithheld], as [Scope.Link] answers), it is
+// removed with its text and its list item, so that page-list macros
+// (Children Display, Page Tree, Content by Label) never name a withheld
+// page. URLs are compared with the site the way browsers read them. Set
+// [RenderConfig.SiteURLs]: without them, absolute links that may be
+// Confluence's are neutralised rather than rewritten.
 //
 // # Not supported
+//
+// Content that Confluence renders from another page without a link, as
+// the Include Page and Excerpt Include macros do, cannot be detected in
+// the rendered HTML: a shared page that includes a withheld page shows
+// the included text. Keep such macros out of shared pages, or label the
+// including page for exclusion.
 //
 // Blog posts, comments, search and the storage or ADF formats are not
 // read. Confluence's space permissions are not evaluated beyond what the

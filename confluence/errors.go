@@ -61,6 +61,10 @@ type ResponseError struct {
 
 	// Code and Message come from Confluence's error envelope when it sent
 	// one: v2's errors[0].code and title/detail, or v1's reason and message.
+	// They are never Confluence's text verbatim: the client's own
+	// credentials and anything shaped like an Authorization value
+	// ("Basic …", "Bearer …") are replaced by "[redacted]", and Message is
+	// cut to 300 bytes, Code to 100.
 	Code, Message string
 }
 

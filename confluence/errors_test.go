@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -205,4 +206,31 @@ func TestRetryDisabled(t *testing.T) {
 	assert.ErrorIs(t, err, confluence.ErrUnavailable)
 	assert.Empty(t, clock.Sleeps())
 	assert.Len(t, s.Requests(), 1)
+}
+
+// TestErrorsCarryNoSecrets: a Confluence that echoes the request's
+// Authorization header in its error envelope, or a next link holding a
+// token in its query. The errors returned must not carry them, since
+// callers log errors.
+func TestErrorsCarryNoSecrets(t *testing.T) {
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"statusCode":400,"message":"bad auth %s","reason":"x",`+
+			`"errors":[{"status":400,"code":"X","title":"bad %s","detail":""}]}`,
+			r.Header.Get("Authorization"), r.Header.Get("Authorization"))
+	})
+	for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+		_, err := c.Space(t.Context(), "ENG")
+		require.Error(t, err)
+		for _, s := range reviewSecrets {
+			assert.NotContains(t, err.Error(), s, "%s error echoes a credential", name)
+		}
+		var re *confluence.ResponseError
+		if errors.As(err, &re) {
+			for _, s := range reviewSecrets {
+				assert.NotContains(t, re.Message, s, name)
+			}
+		}
+	}
 }

@@ -16,8 +16,10 @@ func exampleServer() (*confluencetest.Server, *httptest.Server) {
 	s.AddSpace(confluencetest.Space{ID: "100", Key: "ENG", Name: "Engineering", HomePageID: "1"})
 	s.AddPage(confluencetest.Page{ID: "1", SpaceKey: "ENG", Title: "Home",
 		Body: `<p>Read the <a href="/wiki/spaces/ENG/pages/2/Guide" data-linked-resource-id="2"` +
-			` data-linked-resource-type="page">guide</a>, not the <a href="/wiki/spaces/ENG/` +
-			`pages/3/Payroll">payroll</a>.</p><script>steal()</script>`})
+			` data-linked-resource-type="page">guide</a>.</p><ul class="childpages-macro">` +
+			`<li><a href="/wiki/spaces/ENG/pages/2/Guide">Guide</a></li>` +
+			`<li><a href="/wiki/spaces/ENG/pages/3/Payroll">Payroll</a></li></ul>` +
+			`<script>steal()</script>`})
 	s.AddPage(confluencetest.Page{ID: "2", SpaceKey: "ENG", ParentID: "1", Title: "Guide"})
 	s.AddPage(confluencetest.Page{ID: "3", SpaceKey: "ENG", ParentID: "1", Title: "Payroll",
 		Restricted: true})
@@ -97,15 +99,20 @@ func ExampleRenderer_Render() {
 	scope, _ := confluence.NewScope(client, confluence.ScopeConfig{SpaceKey: "ENG"})
 	home, _ := scope.Page(ctx, "1")
 
-	r, _ := confluence.NewRenderer(confluence.RenderConfig{})
+	// SiteURLs tells the renderer which absolute links are Confluence's.
+	r, err := confluence.NewRenderer(confluence.RenderConfig{SiteURLs: []string{ts.URL + "/wiki"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	out, _ := r.Render(home.Body, confluence.Links{
-		Page: func(id string) (string, bool) {
-			ok, err := scope.Contains(ctx, id)
-			return "/share/abc/pages/" + id, ok && err == nil
+		Page: func(id string) (string, confluence.PageLink) {
+			return "/share/abc/pages/" + id, scope.Link(ctx, id)
 		},
 	})
 	fmt.Println(out)
-	// Output: <p>Read the <a href="/share/abc/pages/2">guide</a>, not the payroll.</p>
+	// The restricted page Payroll is withheld: its list item is removed.
+	// Output: <p>Read the <a href="/share/abc/pages/2">guide</a>.</p><ul class="childpages-macro"><li><a href="/share/abc/pages/2">Guide</a></li></ul>
 }
 
 func ExampleCache() {

@@ -25,7 +25,11 @@ func TestParseRetryAfter(t *testing.T) {
 			true},
 		{"date in the past", parseNow.Add(-time.Hour).Format(http.TimeFormat), 0, true},
 		{"negative", "-5", 0, false},
-		{"absurdly long", "99999999999", 0, false},
+		// Longer than a Duration holds: read as the longest wait, so the
+		// caller refuses it as too long instead of ignoring it.
+		{"absurdly long", "99999999999", maxHint, true},
+		{"overflowing int64", "99999999999999999999", maxHint, true},
+		{"over a day", "86401", 86401 * time.Second, true},
 		{"garbage", "soon", 0, false},
 		{"empty", "", 0, false},
 	}
@@ -147,4 +151,85 @@ func TestTruncate(t *testing.T) {
 	assert.Equal(t, "short", truncate("short", 10))
 	assert.Equal(t, "abc…", truncate("abcdef", 3))
 	assert.Equal(t, "é…", truncate("éé", 3), "never splits a rune")
+}
+
+func TestParseBrowserURL(t *testing.T) {
+	tests := []struct {
+		name, in, scheme, host string
+		ok                     bool
+	}{
+		{"plain", "https://Example.atlassian.net/wiki", "https", "example.atlassian.net", true},
+		{"default port and trailing dot", "https://example.atlassian.net.:443/x", "https",
+			"example.atlassian.net", true},
+		{"backslashes", `https:\\example.atlassian.net\wiki`, "https",
+			"example.atlassian.net", true},
+		{"one slash", "http:/example.atlassian.net/x", "http", "example.atlassian.net", true},
+		{"no slash", "http:example.atlassian.net/x", "http", "example.atlassian.net", true},
+		{"ideographic full stop", "https://example\u3002atlassian.net/", "https",
+			"example.atlassian.net", true},
+		{"fullwidth letters", "https://\uff45xample.atlassian.net/", "https",
+			"example.atlassian.net", true},
+		{"tab in scheme", "ht\ttps://example.atlassian.net/", "https",
+			"example.atlassian.net", true},
+		{"leading controls", "\x01 https://example.atlassian.net/", "https",
+			"example.atlassian.net", true},
+		{"userinfo", "https://a@example.atlassian.net/", "https", "example.atlassian.net", true},
+		{"protocol relative backslashes", `\\example.atlassian.net/x`, "",
+			"example.atlassian.net", true},
+		{"backslash in query kept", `/wiki/x?a=\b`, "", "", true},
+		{"relative", "/wiki/spaces/ENG/pages/5", "", "", true},
+		{"mailto", "mailto:a@example.com", "mailto", "", true},
+		{"empty", "  ", "", "", false},
+		{"bad escape", "https://example.com/%zz", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, host, ok := parseBrowserURL(tt.in)
+			require.Equal(t, tt.ok, ok)
+			if !ok {
+				return
+			}
+			assert.Equal(t, tt.scheme, u.Scheme)
+			assert.Equal(t, tt.host, host)
+		})
+	}
+	u, _, _ := parseBrowserURL(`/wiki/x?a=\b`)
+	assert.Equal(t, `a=\b`, u.RawQuery)
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"basic", "bad auth Basic cmVhZGVyOnNlY3JldA==", "bad auth Basic [redacted]"},
+		{"bearer any case", "got bearer abc.def-ghi", "got bearer [redacted]"},
+		{"known secret", "token was pat-secret-1", "token [redacted] [redacted]"},
+		{"nothing to hide", "No content found with id: 5", "No content found with id: 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, redact(tt.in, []string{"pat-secret-1"}))
+		})
+	}
+}
+
+func TestInlineSafe(t *testing.T) {
+	tests := []struct {
+		ct   string
+		want bool
+	}{
+		{"image/png", true}, {"IMAGE/JPEG; q=1", true}, {"video/mp4", true},
+		{"text/html", false}, {"text/html; charset=utf-8", false}, {"image/svg+xml", false},
+		{"application/xhtml+xml", false}, {"text/xml", false}, {"application/xml", false},
+		{"text/javascript", false}, {"application/pdf", false}, {"text/plain", false},
+		{"", false}, {"garbage", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ct, func(t *testing.T) {
+			assert.Equal(t, tt.want, InlineSafe(tt.ct))
+			ct, inline := downloadType(tt.ct)
+			assert.Equal(t, tt.want, inline)
+			if !tt.want {
+				assert.Equal(t, "application/octet-stream", ct)
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
 )
 
 const (
@@ -25,29 +26,78 @@ var (
 	downloadPathRe = regexp.MustCompile(`/download/(?:attachments|thumbnails)/([0-9]{1,20})/([^/]+)$`)
 )
 
-// Links maps Confluence targets in one page to URLs of one share. A nil
-// func, or one answering false, means the target is not shared.
+// PageLink is what a [Links] Page callback decides about a link to a
+// Confluence page. The zero value, [PageWithheld], is the safe choice.
+type PageLink int
+
+// The decisions about a link to a page.
+const (
+	// PageWithheld removes the link together with its text, and with the
+	// list item around it when there is one, so that the page is not
+	// named: use it for pages the share withholds (restricted, carrying an
+	// exclusion label, not current), and whenever the callback cannot
+	// tell. Page-list macros (Children Display, Page Tree, Content by
+	// Label, Recently Updated) render one list item per page, so a
+	// withheld page vanishes from them entirely.
+	PageWithheld PageLink = iota
+
+	// PageOutside keeps the link's text and drops the link: use it for
+	// pages that are not withheld but merely lie outside the share (in
+	// another space, or not under the shared page).
+	PageOutside
+
+	// PageShared points the link at the URL the callback returned.
+	PageShared
+)
+
+// String returns a short lowercase name.
+func (l PageLink) String() string {
+	switch l {
+	case PageWithheld:
+		return "withheld"
+	case PageOutside:
+		return "outside"
+	case PageShared:
+		return "shared"
+	}
+	return fmt.Sprintf("PageLink(%d)", int(l))
+}
+
+// Links maps Confluence targets in one page to URLs of one share.
 type Links struct {
-	// Page returns the share URL of a page, given its numeric ID, or
-	// false when the page is outside the share; the link then becomes
-	// plain text. Callers typically ask a [Scope].
-	Page func(pageID string) (string, bool)
+	// Page decides how a link to a page, given its numeric ID, renders:
+	// [PageShared] with the share URL, [PageOutside] (plain text) or
+	// [PageWithheld] (removed with its text). [Scope.Link] answers it.
+	// Nil treats every page as withheld.
+	Page func(pageID string) (string, PageLink)
 
 	// Attachment returns the share URL that serves an attachment of a
-	// page, or false to drop it (an image then becomes its alt text).
+	// page, or false to drop it (a link then becomes its text, an image
+	// its alt text). Nil drops every attachment.
 	// attachmentID may be empty when Confluence's markup names only the
 	// file; fileName is decoded and must be escaped by the caller.
 	Attachment func(pageID, attachmentID, fileName string) (string, bool)
 }
 
-// RenderConfig configures a [Renderer]. The zero value is usable.
+// RenderConfig configures a [Renderer]. The zero value is safe but
+// lossy: set SiteURLs.
 type RenderConfig struct {
 	// SiteURLs are the URLs the Confluence site is reached at, such as
 	// https://example.atlassian.net/wiki or
-	// https://confluence.example.com. Absolute links to their hosts are
+	// https://confluence.example.com. Absolute links to their hosts (by
+	// host name: scheme, port, case and a trailing dot do not matter) are
 	// treated like relative links: as Confluence-internal, so they are
 	// either rewritten into the share or turned into plain text, and never
 	// left pointing at Confluence.
+	//
+	// Without SiteURLs the renderer cannot tell the site's absolute links
+	// from external ones, so it neutralises (turns into plain text, or
+	// drops, for images) every absolute link to an Atlassian Cloud host
+	// (atlassian.net and its subdomains) and every absolute link whose
+	// path looks like Confluence's (/wiki/, /spaces/, /pages/, /display/,
+	// /download/, /rest/, /plugins/, /label/, or starting with /x/): safe,
+	// but such links are never rewritten into the share, and a Data
+	// Center site with other paths is not recognised.
 	SiteURLs []string
 
 	// MaxBytes bounds the HTML accepted. Zero means 8 MiB.
@@ -56,6 +106,8 @@ type RenderConfig struct {
 	// AllowExternalImages keeps images hosted outside Confluence. By
 	// default they become their alt text, because loading them tells the
 	// image's host the outsider's address and what they are reading.
+	// Images on the Confluence site or Atlassian's media service are never
+	// kept, however their URL is spelled.
 	AllowExternalImages bool
 }
 
@@ -64,12 +116,20 @@ type RenderConfig struct {
 // it.
 //
 // Rendering has two steps. First, links are rewritten: links to pages in
-// the share go to the share, links to other Confluence pages become plain
-// text, attachments and images of shared pages are served through the
-// share (never hot-linked, not even Cloud images that point at Atlassian's
-// media service with a token), other Confluence-internal links and images
-// are removed (keeping their text), external links get rel="noopener noreferrer nofollow", and
+// the share go to the share, links to pages outside it become plain text,
+// links to withheld pages are removed with their text and list item (see
+// [PageLink]), attachments and images of shared pages are served through
+// the share (never hot-linked, not even Cloud images that point at
+// Atlassian's media service with a token), other Confluence-internal
+// links and images are removed (keeping their text), external links get
+// rel="noopener noreferrer nofollow" and their URL in canonical form, and
 // external images are dropped unless [RenderConfig.AllowExternalImages].
+// URLs are read the way browsers read them (the WHATWG URL parser):
+// surrounding spaces and controls, tabs and newlines are ignored,
+// backslashes count as slashes, "http:host" and "http:/host" name a
+// host, and host names are mapped with IDNA (so fullwidth letters and
+// the ideographic full stop match), before they are compared with the
+// Confluence site.
 // Second, the result is sanitised with a bluemonday policy for
 // Confluence's output: headings, paragraphs, lists, task lists, tables,
 // code blocks, panels (by class), images and links are kept; scripts,
@@ -81,6 +141,11 @@ type RenderConfig struct {
 // Class attributes and element IDs are kept so that Confluence's CSS
 // classes (panels, code, task lists) can be styled; pages that host the
 // output should not select on class names or IDs that content could copy.
+//
+// Content that Confluence renders from another page without a link, such
+// as the Include Page and Excerpt Include macros, cannot be told from the
+// page's own text and is shown as it is: a page that includes a withheld
+// page reveals the included text. Keep such macros out of shared pages.
 type Renderer struct {
 	policy         *bluemonday.Policy
 	hosts          map[string]bool
@@ -96,11 +161,11 @@ func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 		r.maxBytes = defaultMaxRenderBytes
 	}
 	for _, s := range cfg.SiteURLs {
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" {
+		u, host, ok := parseBrowserURL(s)
+		if !ok || host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 			return nil, fmt.Errorf("confluence: SiteURLs: %q is not an absolute URL", s)
 		}
-		r.hosts[strings.ToLower(u.Host)] = true
+		r.hosts[host] = true
 	}
 	return r, nil
 }
@@ -136,17 +201,36 @@ func (r *Renderer) Render(body string, links Links) (string, error) {
 	return r.policy.Sanitize(b.String()), nil
 }
 
-// rewrite walks the tree below n and rewrites links and images.
-func (r *Renderer) rewrite(n *html.Node, links Links) {
+// rewriter walks one page's tree and rewrites its links and images.
+type rewriter struct {
+	r     *Renderer
+	links Links
+	root  *html.Node
+	cuts  int // links (and list items) removed so far
+}
+
+// rewrite rewrites the links and images below root.
+func (r *Renderer) rewrite(root *html.Node, links Links) {
+	w := &rewriter{r: r, links: links, root: root}
+	w.walk(root)
+}
+
+// walk rewrites the subtree below n. It stops when a withheld link took
+// n out of the tree with its list item.
+func (w *rewriter) walk(n *html.Node) {
 	for c := n.FirstChild; c != nil; {
 		prev, next := c.PrevSibling, c.NextSibling
+		cuts := w.cuts
 		if c.Type == html.ElementNode {
 			switch c.DataAtom {
 			case atom.A:
-				r.rewriteLink(c, links)
+				w.rewriteLink(c)
 			case atom.Img:
-				r.rewriteImage(c, links)
+				w.r.rewriteImage(c, w.links)
 			}
+		}
+		if w.cuts != cuts && w.detached(n) {
+			return
 		}
 		if c.Parent == nil {
 			// c was unwrapped or removed: go on with what took its place,
@@ -158,14 +242,27 @@ func (r *Renderer) rewrite(n *html.Node, links Links) {
 			c = next
 			continue
 		}
-		r.rewrite(c, links)
+		w.walk(c)
+		if w.cuts != cuts && w.detached(n) {
+			return
+		}
 		c = next
 	}
 }
 
+// detached reports whether n is no longer below the root.
+func (w *rewriter) detached(n *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == w.root {
+			return false
+		}
+	}
+	return true
+}
+
 // rewriteLink points an <a> into the share, keeps it as an external link,
-// or unwraps it into its text.
-func (r *Renderer) rewriteLink(a *html.Node, links Links) {
+// unwraps it into its text, or removes it with its list item.
+func (w *rewriter) rewriteLink(a *html.Node) {
 	href, ok := attr(a, "href")
 	if !ok {
 		return
@@ -175,21 +272,31 @@ func (r *Renderer) rewriteLink(a *html.Node, links Links) {
 		return
 	}
 
-	t, ok := r.classify(a, href)
+	t, ok := w.r.classify(a, href)
 	switch {
 	case !ok:
 		unwrap(a)
 	case t.external:
+		if t.canonical != "" {
+			setAttr(a, "href", t.canonical)
+		}
 		setAttr(a, "rel", externalRel)
-	case t.pageID != "" && links.Page != nil:
-		if u, ok := links.Page(t.pageID); ok {
+	case t.pageID != "":
+		u, what := "", PageWithheld
+		if w.links.Page != nil {
+			u, what = w.links.Page(t.pageID)
+		}
+		switch {
+		case what == PageShared && u != "":
 			setAttr(a, "href", u)
 			delAttr(a, "rel")
-			return
+		case what == PageOutside || what == PageShared:
+			unwrap(a)
+		default:
+			w.cut(a)
 		}
-		unwrap(a)
-	case t.attPageID != "" && links.Attachment != nil:
-		if u, ok := links.Attachment(t.attPageID, t.attID, t.fileName); ok {
+	case t.attPageID != "" && w.links.Attachment != nil:
+		if u, ok := w.links.Attachment(t.attPageID, t.attID, t.fileName); ok {
 			setAttr(a, "href", u)
 			delAttr(a, "rel")
 			return
@@ -197,6 +304,22 @@ func (r *Renderer) rewriteLink(a *html.Node, links Links) {
 		unwrap(a)
 	default:
 		unwrap(a)
+	}
+}
+
+// cut removes a link to a withheld page with its text, and the nearest
+// list item around it, if any.
+func (w *rewriter) cut(a *html.Node) {
+	w.cuts++
+	gone := a
+	for p := a.Parent; p != nil && p != w.root; p = p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.Li {
+			gone = p
+			break
+		}
+	}
+	if gone.Parent != nil {
+		gone.Parent.RemoveChild(gone)
 	}
 }
 
@@ -231,6 +354,7 @@ func (r *Renderer) rewriteImage(img *html.Node, links Links) {
 // target is what a link or image points at.
 type target struct {
 	external  bool
+	canonical string // an external http(s) URL as browsers read it
 	pageID    string
 	attPageID string
 	attID     string
@@ -238,26 +362,26 @@ type target struct {
 }
 
 // classify works out what ref on n points at, from Confluence's
-// data-linked-resource-* attributes and the URL. It reports false for
-// unusable references: unparseable, unsafe schemes, and Confluence-internal
-// targets that are neither a page nor an attachment.
+// data-linked-resource-* attributes and the URL as a browser reads it. It
+// reports false for unusable references: unparseable, unsafe schemes,
+// Confluence-internal targets that are neither a page nor an attachment,
+// and, without SiteURLs, absolute links that may be Confluence's.
 func (r *Renderer) classify(n *html.Node, ref string) (target, bool) {
-	ref = strings.TrimSpace(ref)
-	u, err := url.Parse(ref)
-	if ref == "" || err != nil {
+	u, host, ok := parseBrowserURL(ref)
+	if !ok {
 		return target{}, false
 	}
 	kind, _ := attr(n, "data-linked-resource-type")
+	internal := r.internal(u, host)
 	m := downloadPathRe.FindStringSubmatch(u.Path)
 
 	// An attachment or embedded image of a page, wherever Confluence
 	// serves it from (Cloud images may point at its media service).
-	if kind == "attachment" || (m != nil && r.internal(u)) {
+	if kind == "attachment" || (m != nil && internal) {
 		return r.attachment(n, kind, m)
 	}
-	if !r.internal(u) {
-		s := strings.ToLower(u.Scheme)
-		return target{external: true}, s == "http" || s == "https" || s == "mailto"
+	if !internal {
+		return r.external(u, host)
 	}
 
 	// A page.
@@ -277,12 +401,139 @@ func (r *Renderer) classify(n *html.Node, ref string) (target, bool) {
 	return target{pageID: id}, true
 }
 
-// internal reports whether u points into Confluence: relative, on a
-// configured site host, or on Atlassian's media service.
-func (r *Renderer) internal(u *url.URL) bool {
-	host := strings.ToLower(u.Hostname())
-	return (u.Scheme == "" && u.Host == "") || r.hosts[strings.ToLower(u.Host)] ||
-		host == "media.atlassian.com" || strings.HasSuffix(host, ".media.atlassian.com")
+// external classifies a reference that is not Confluence-internal:
+// http, https and mailto URLs are kept, protocol-relative ones and every
+// other scheme are not.
+func (r *Renderer) external(u *url.URL, host string) (target, bool) {
+	switch u.Scheme {
+	case "mailto":
+		return target{external: true}, true
+	case "http", "https":
+		if host == "" || r.mayBeConfluence(u, host) {
+			return target{}, false
+		}
+		return target{external: true, canonical: u.String()}, true
+	}
+	return target{}, false
+}
+
+// internal reports whether u, whose normalised host is host, points into
+// Confluence: relative, on a configured site host, or on Atlassian's
+// media service.
+func (r *Renderer) internal(u *url.URL, host string) bool {
+	if u.Scheme == "" && u.Host == "" {
+		return true
+	}
+	return r.hosts[host] || host == "media.atlassian.com" ||
+		strings.HasSuffix(host, ".media.atlassian.com")
+}
+
+// mayBeConfluence reports, for a renderer without SiteURLs, whether an
+// absolute URL could point at the Confluence site.
+func (r *Renderer) mayBeConfluence(u *url.URL, host string) bool {
+	if len(r.hosts) > 0 {
+		return false
+	}
+	if host == "atlassian.net" || strings.HasSuffix(host, ".atlassian.net") {
+		return true
+	}
+	p := strings.ToLower(u.Path)
+	if strings.HasPrefix(p, "/x/") {
+		return true
+	}
+	for _, part := range confluencePaths {
+		if strings.Contains(p, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// confluencePaths are path parts that mark a URL as possibly Confluence's.
+var confluencePaths = []string{"/wiki/", "/spaces/", "/pages/", "/display/", "/download/",
+	"/rest/", "/plugins/", "/label/"}
+
+// hostIDNA maps host names as browsers do (UTS #46 without the strict
+// STD3 rules): fullwidth forms and ideographic full stops become ASCII.
+var hostIDNA = idna.New(idna.MapForLookup(), idna.StrictDomainName(false),
+	idna.Transitional(false))
+
+// parseBrowserURL parses ref the way a browser's URL parser (WHATWG URL
+// Standard) does for the schemes that matter here, and returns it with
+// its host normalised for comparison: lowercase ASCII (IDNA mapped),
+// without port or trailing dot; "" when it has none. Surrounding spaces
+// and control characters and every tab and newline are dropped; in http,
+// https and scheme-less references backslashes before the query count as
+// slashes, and "http:host" or "http:/host" name a host, as they do for a
+// browser on a page of another scheme. It reports false for references
+// it cannot parse.
+func parseBrowserURL(ref string) (*url.URL, string, bool) {
+	ref = strings.TrimFunc(ref, func(c rune) bool { return c <= ' ' })
+	ref = strings.Map(func(c rune) rune {
+		if c == '\t' || c == '\n' || c == '\r' {
+			return -1
+		}
+		return c
+	}, ref)
+	if ref == "" {
+		return nil, "", false
+	}
+
+	scheme, rest := splitScheme(ref)
+	if scheme == "" || scheme == "http" || scheme == "https" {
+		end := strings.IndexAny(rest, "?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		rest = strings.ReplaceAll(rest[:end], `\`, "/") + rest[end:]
+		if scheme != "" {
+			rest = "//" + strings.TrimLeft(rest, "/")
+		}
+	}
+	if scheme != "" {
+		ref = scheme + ":" + rest
+	} else {
+		ref = rest
+	}
+
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, "", false
+	}
+	if u.Host == "" {
+		return u, "", true
+	}
+	host, ok := normHost(u.Hostname())
+	return u, host, ok
+}
+
+// splitScheme returns ref's scheme, lower case, and the rest after the
+// colon; or "" and ref when it has none.
+func splitScheme(ref string) (string, string) {
+	for i := 0; i < len(ref); i++ {
+		c := ref[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case c == ':' && i > 0:
+			return strings.ToLower(ref[:i]), ref[i+1:]
+		default:
+			return "", ref
+		}
+	}
+	return "", ref
+}
+
+// normHost maps a host name the way browsers do before it is compared.
+func normHost(h string) (string, bool) {
+	if strings.Contains(h, ":") { // an IPv6 literal
+		return strings.ToLower(h), true
+	}
+	a, err := hostIDNA.ToASCII(h)
+	if err != nil || a == "" {
+		return "", false
+	}
+	return strings.TrimSuffix(strings.ToLower(a), "."), true
 }
 
 // attachment builds the target of an attachment reference; m is the

@@ -22,8 +22,11 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/render
 func shareLinks() confluence.Links {
 	inScope := map[string]bool{"1": true, "2": true, "5": true}
 	return confluence.Links{
-		Page: func(id string) (string, bool) {
-			return "/s/tok/pages/" + id, inScope[id]
+		Page: func(id string) (string, confluence.PageLink) {
+			if inScope[id] {
+				return "/s/tok/pages/" + id, confluence.PageShared
+			}
+			return "", confluence.PageOutside
 		},
 		Attachment: func(pageID, attID, name string) (string, bool) {
 			u := "/s/tok/files/" + pageID + "/" + url.PathEscape(name)
@@ -126,7 +129,10 @@ func TestRenderKeepsContent(t *testing.T) {
 	}
 }
 
-func TestRenderNilLinksMakesEverythingInternalText(t *testing.T) {
+// TestRenderNilLinksWithholdsPages: without callbacks the renderer cannot
+// tell a withheld page from one outside the share, so it fails closed and
+// removes page links with their text; other internal links become text.
+func TestRenderNilLinksWithholdsPages(t *testing.T) {
 	r := newTestRenderer(t)
 	src, err := os.ReadFile(filepath.Join("testdata", "render", "links.html"))
 	require.NoError(t, err)
@@ -134,7 +140,10 @@ func TestRenderNilLinksMakesEverythingInternalText(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, out, "/pages/")
 	assert.NotContains(t, out, "<img")
-	assert.Contains(t, out, "In scope: Install.")
+	assert.Contains(t, out, "In scope: .")
+	assert.NotContains(t, out, "Install")
+	assert.NotContains(t, out, "Payroll")
+	assert.Contains(t, out, "space overview")
 	assert.Contains(t, out, `href="https://go.dev/doc/"`)
 }
 

@@ -16,6 +16,12 @@ const (
 	defaultMaxAttempts = 4
 	defaultBaseDelay   = 500 * time.Millisecond
 	defaultMaxDelay    = 30 * time.Second
+
+	// maxHint stands for a requested wait too long to represent.
+	maxHint = time.Duration(1<<63 - 1)
+	// maxUnixSeconds is the last Unix time time.Unix handles sensibly
+	// (year 9999).
+	maxUnixSeconds = 253402300799
 )
 
 // errWaitTooLong means the wait Confluence asked for is longer than the
@@ -35,9 +41,11 @@ type RetryConfig struct {
 	// jitter of up to half of it is taken off. Zero means 500ms.
 	BaseDelay time.Duration
 
-	// MaxDelay caps one wait. When Confluence asks for a longer one the
-	// call fails at once with a *RateLimitedError (or the 503) rather than
-	// hold the caller. Zero means 30s.
+	// MaxDelay caps one wait. When Confluence asks for a longer one
+	// (however long: a Retry-After of days, or a number too large to
+	// represent, counts as very long, never as absent) the call fails at
+	// once with a *RateLimitedError whose RetryAfter is the advertised
+	// wait (or with the 503) rather than hold the caller. Zero means 30s.
 	MaxDelay time.Duration
 
 	// Rand is the source of jitter. Nil means crypto/rand.
@@ -139,11 +147,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 || secs > int64(24*time.Hour/time.Second) {
-			return 0, false
-		}
-		return time.Duration(secs) * time.Second, true
+	if d, ok := parseSeconds(v); ok {
+		return d, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
@@ -159,8 +164,12 @@ func parseRateLimitReset(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
+	if isDigits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > maxUnixSeconds {
+			return maxHint, true // so far ahead it overflows: wait "forever"
+		}
+		if secs == 0 {
 			return 0, false
 		}
 		return max(time.Unix(secs, 0).Sub(now), 0), true
@@ -171,6 +180,33 @@ func parseRateLimitReset(v string, now time.Time) (time.Duration, bool) {
 		}
 	}
 	return 0, false
+}
+
+// parseSeconds parses a delay in decimal seconds. A number too large for
+// a time.Duration, however many digits it has, is read as the longest
+// wait there is, so that it is refused as too long rather than ignored.
+func parseSeconds(v string) (time.Duration, bool) {
+	if !isDigits(v) {
+		return 0, false
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || secs > int64(maxHint/time.Second) {
+		return maxHint, true
+	}
+	return time.Duration(secs) * time.Second, true
+}
+
+// isDigits reports whether v is a non-empty run of ASCII digits.
+func isDigits(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // sleepContext waits for d or until ctx is done.

@@ -3,6 +3,7 @@ package confluence_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -220,4 +221,72 @@ func flavourWithClock(t *testing.T, s *confluencetest.Server, ts *httptest.Serve
 		HTTPClient: ts.Client(), Retry: retry, Now: now})
 	require.NoError(t, err)
 	return c
+}
+
+// TestRetryAfterTooLong: 429 and 503 asking for an absurd wait. The
+// documented behaviour: "When Confluence asks for a longer one the call
+// fails at once with a *RateLimitedError (or the 503) rather than hold
+// the caller." So one request, no wait.
+func TestRetryAfterTooLong(t *testing.T) {
+	for _, tt := range []struct {
+		status          int
+		retryAfter      string
+		rateLimitReset  string
+		wantRetryAfterS int64 // minimum RetryAfter reported, for 429
+	}{
+		{429, "999999", "", 999999},
+		{429, "86401", "", 86401},
+		{429, "99999999999999999999", "", 0},
+		{429, "Fri, 31 Dec 9999 23:59:59 GMT", "", 999999},
+		{429, "", "9999-12-31T23:59:59Z", 999999},
+		{429, "", "99999999999", 999999},
+		{503, "999999", "", 0},
+	} {
+		name := fmt.Sprintf("%d %q %q", tt.status, tt.retryAfter, tt.rateLimitReset)
+		t.Run(name, func(t *testing.T) {
+			ts, n := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				if tt.rateLimitReset != "" {
+					w.Header().Set("X-RateLimit-Reset", tt.rateLimitReset)
+				}
+				w.WriteHeader(tt.status)
+			})
+			sl := &reviewSleeper{}
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{
+				retry: confluence.RetryConfig{Sleep: sl.Sleep}}) {
+				n.Store(0)
+				_, err := c.Space(t.Context(), "ENG")
+				require.Error(t, err)
+				assert.Equal(t, int64(1), n.Load(), "%s retried although Confluence asked "+
+					"for a wait longer than MaxDelay", name)
+				var rl *confluence.RateLimitedError
+				if tt.status == 429 && assert.ErrorAs(t, err, &rl, name) {
+					assert.GreaterOrEqual(t, rl.RetryAfter, time.Duration(tt.wantRetryAfterS)*
+						time.Second, "%s reports RetryAfter %v", name, rl.RetryAfter)
+				}
+			}
+			assert.Empty(t, sl.sleeps, "waited")
+		})
+	}
+}
+
+// TestRetryNeverOutlivesContext: a Retry-After within MaxDelay but
+// beyond the caller's deadline must fail at once, not sleep.
+func TestRetryNeverOutlivesContext(t *testing.T) {
+	ts, n := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "20")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+		n.Store(0)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		start := time.Now()
+		_, err := c.Space(ctx, "ENG")
+		cancel()
+		assert.Error(t, err, name)
+		assert.Less(t, time.Since(start), 2*time.Second, name)
+		assert.Equal(t, int64(1), n.Load(), name)
+	}
 }

@@ -1,7 +1,12 @@
 package confluence_test
 
 import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -225,4 +230,254 @@ func TestNewScopeValidation(t *testing.T) {
 	assert.Error(t, err)
 	_, err = confluence.NewScope(c, confluence.ScopeConfig{})
 	assert.Error(t, err)
+}
+
+func TestScopeLink(t *testing.T) {
+	s := fakeSpace(t, confluencetest.Config{})
+	ts := confluencetest.Start(t, s)
+	for name, c := range flavours(t, s, ts, confluence.RetryConfig{MaxAttempts: 1}) {
+		sc, err := confluence.NewScope(confluence.NewCache(c, confluence.CacheConfig{}),
+			confluence.ScopeConfig{SpaceKey: "ENG", RootPageID: "2", Descendants: true,
+				ExcludeLabels: []string{"internal-only"}})
+		require.NoError(t, err)
+		tests := []struct {
+			id   string
+			want confluence.PageLink
+		}{
+			{"2", confluence.PageShared},    // the root
+			{"5", confluence.PageShared},    // under it
+			{"12", confluence.PageOutside},  // a sibling: fine, just not shared
+			{"1", confluence.PageOutside},   // the parent
+			{"20", confluence.PageOutside},  // another space
+			{"3", confluence.PageWithheld},  // restricted
+			{"7", confluence.PageWithheld},  // under a restricted page
+			{"4", confluence.PageWithheld},  // exclusion label
+			{"8", confluence.PageWithheld},  // under a labelled page
+			{"9", confluence.PageWithheld},  // draft
+			{"10", confluence.PageWithheld}, // archived
+			{"404", confluence.PageWithheld},
+			{"2/../3", confluence.PageWithheld},
+		}
+		for _, tt := range tests {
+			t.Run(name+"/"+tt.id, func(t *testing.T) {
+				assert.Equal(t, tt.want, sc.Link(t.Context(), tt.id))
+			})
+		}
+	}
+}
+
+func TestPageLinkString(t *testing.T) {
+	for l, want := range map[confluence.PageLink]string{confluence.PageWithheld: "withheld",
+		confluence.PageOutside: "outside", confluence.PageShared: "shared",
+		confluence.PageLink(9): "PageLink(9)"} {
+		assert.Equal(t, want, l.String())
+	}
+}
+
+func TestClientsRefuseMalformedIDsWithoutARequest(t *testing.T) {
+	s := fakeSpace(t, confluencetest.Config{})
+	ts := confluencetest.Start(t, s)
+	for name, c := range flavours(t, s, ts, confluence.RetryConfig{MaxAttempts: 1}) {
+		for _, id := range []string{"", "2/../3", "3?x", "%33", " 3", "3/", "-3", "att3",
+			strings.Repeat("9", 21)} {
+			t.Run(name+"/"+id, func(t *testing.T) {
+				s.ResetRequests()
+				_, err := c.Page(t.Context(), id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				_, err = c.Children(t.Context(), id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				_, err = c.Attachments(t.Context(), id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				_, err = c.OpenAttachment(t.Context(), "2", id+"x")
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				assert.Empty(t, s.Requests())
+			})
+		}
+	}
+}
+
+// Adversarial review of withholding: each test tries to reach, list or
+// learn the title of a page a share must not show, through the public
+// API (Scope over Cache over a real client talking to the fake). A
+// passing test means the attempt failed.
+
+// TestScopeNamesOnlyWhatPageServes walks the space share and checks
+// one invariant: every page that Children or Breadcrumbs names must be
+// one that Page serves. A name that Page refuses is a leak of a withheld
+// page's existence and title.
+func TestScopeNamesOnlyWhatPageServes(t *testing.T) {
+	_, ts := reviewModel(t)
+	for name, c := range reviewClients(t, ts) {
+		t.Run(name, func(t *testing.T) {
+			sc, err := confluence.NewScope(confluence.NewCache(c, confluence.CacheConfig{}),
+				confluence.ScopeConfig{SpaceKey: "ENG", ExcludeLabels: []string{"internal-only"}})
+			require.NoError(t, err)
+			ctx := t.Context()
+
+			// Every page of the model, asked for directly.
+			for _, id := range []string{"1", "2", "5", "30", "3", "7", "40", "4", "10", "13",
+				"77", "78", "20", "31"} {
+				p, err := sc.Page(ctx, id)
+				if err != nil {
+					require.ErrorIs(t, err, confluence.ErrNotFound, "page %s", id)
+					continue
+				}
+				crumbs, err := sc.Breadcrumbs(ctx, id)
+				require.NoError(t, err)
+				kids, err := sc.Children(ctx, id)
+				require.NoError(t, err)
+				for _, r := range append(crumbs, kids...) {
+					_, err := sc.Page(ctx, r.ID)
+					assert.NoError(t, err, "page %s (%s) names %s %q, which Page withholds",
+						id, p.Title, r.ID, r.Title)
+				}
+			}
+		})
+	}
+}
+
+// TestScopeWithheldPagesAnswerNotFound asks for each withheld page
+// through every Scope method.
+func TestScopeWithheldPagesAnswerNotFound(t *testing.T) {
+	_, ts := reviewModel(t)
+	withheld := []string{"3", "7", "40", "4", "10", "13", "20", "30"}
+	for name, c := range reviewClients(t, ts) {
+		sc, err := confluence.NewScope(c, confluence.ScopeConfig{SpaceKey: "ENG",
+			ExcludeLabels: []string{"internal-only"}})
+		require.NoError(t, err)
+		for _, id := range withheld {
+			t.Run(name+"/"+id, func(t *testing.T) {
+				ctx := t.Context()
+				p, err := sc.Page(ctx, id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				assert.Nil(t, p)
+				ok, err := sc.Contains(ctx, id)
+				assert.NoError(t, err)
+				assert.False(t, ok)
+				kids, err := sc.Children(ctx, id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				assert.Empty(t, kids)
+				crumbs, err := sc.Breadcrumbs(ctx, id)
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+				assert.Empty(t, crumbs)
+				var we *confluence.WithheldError
+				if errors.As(err, &we) {
+					assert.NotContains(t, we.Error(), "Payroll", "error names no title")
+				}
+			})
+		}
+	}
+}
+
+// TestScopeExcludeLabelCase configures the exclusion label the way
+// an admin types it. Confluence stores labels in lower case, so a label
+// configured with capitals or spaces never matches and the page an author
+// asked to keep inside is shared: the setting fails open, silently.
+// Defended means NewScope refuses the label or matches it.
+func TestScopeExcludeLabelCase(t *testing.T) {
+	_, ts := reviewModel(t)
+	c := reviewClients(t, ts)["cloud"]
+	for _, label := range []string{"Internal-Only", " internal-only", "INTERNAL-ONLY"} {
+		t.Run(label, func(t *testing.T) {
+			sc, err := confluence.NewScope(c, confluence.ScopeConfig{SpaceKey: "ENG",
+				ExcludeLabels: []string{label}})
+			if err != nil {
+				return // refused at configuration: defended
+			}
+			_, err = sc.Page(t.Context(), "4")
+			assert.ErrorIs(t, err, confluence.ErrNotFound,
+				"page labelled internal-only is shared despite ExcludeLabels %q", label)
+		})
+	}
+}
+
+// TestScopeRestrictionAddedAfterCaching restricts a page, or its
+// parent, after the cache holds it.
+func TestScopeRestrictionAddedAfterCaching(t *testing.T) {
+	tests := []struct {
+		name     string
+		restrict string // page given a restriction after the first read
+		read     string // page read again
+		fault    string // path part answered 503 on the second read, if any
+	}{
+		{"page restricted, Confluence up", "78", "78", ""},
+		{"parent restricted, Confluence up", "77", "78", ""},
+		// The parent's refresh fails, so the cache serves its last good
+		// (unrestricted) copy; the child itself is fresh. Defended means
+		// the child is withheld, or at least marked Stale so that the
+		// host can tell the outsider the decision rests on old data.
+		{"parent restricted, parent's refresh fails", "77", "78", "/77"},
+	}
+	for _, tt := range tests {
+		for _, flavour := range []string{"cloud", "data center"} {
+			t.Run(tt.name+"/"+flavour, func(t *testing.T) {
+				s, ts := reviewModel(t)
+				clock := &reviewCacheClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+				cache := confluence.NewCache(reviewClients(t, ts)[flavour],
+					confluence.CacheConfig{Now: clock.Now})
+				sc, err := confluence.NewScope(cache, confluence.ScopeConfig{SpaceKey: "ENG"})
+				require.NoError(t, err)
+				_, err = sc.Page(t.Context(), tt.read)
+				require.NoError(t, err)
+
+				s.AddPage(confluencetest.Page{ID: tt.restrict, SpaceKey: "ENG",
+					ParentID: map[string]string{"77": "1", "78": "77"}[tt.restrict],
+					Title:    "now restricted", Restricted: true})
+				clock.Advance(2 * time.Minute) // past the default MaxAge
+				if tt.fault != "" {
+					s.Inject(confluencetest.Fault{PathContains: tt.fault, Status: 503,
+						Times: 100})
+				}
+
+				p, err := sc.Page(t.Context(), tt.read)
+				if err == nil {
+					assert.True(t, p.Stale, "page %s served as fresh although its parent "+
+						"is now restricted and only a stale copy of the parent was checked",
+						tt.read)
+					return
+				}
+				assert.ErrorIs(t, err, confluence.ErrNotFound)
+			})
+		}
+	}
+}
+
+// TestScopeOddIDs asks a page share of page 2 for IDs that a
+// careless path builder could send to another page.
+func TestScopeOddIDs(t *testing.T) {
+	_, ts := reviewModel(t)
+	for name, c := range reviewClients(t, ts) {
+		sc, err := confluence.NewScope(c, confluence.ScopeConfig{RootPageID: "2"})
+		require.NoError(t, err)
+		for _, id := range []string{"2/../3", "3?x=2", "3#2", "../3", "2/../../pages/3",
+			"%33", "3/", " 3", "2%2f..%2f3", "03"} {
+			t.Run(name+"/"+id, func(t *testing.T) {
+				p, err := sc.Page(t.Context(), id)
+				if err == nil {
+					assert.Equal(t, "2", p.ID, "odd ID %q reached page %s", id, p.ID)
+					assert.False(t, strings.Contains(p.Title, "Payroll"))
+				}
+			})
+		}
+	}
+}
+
+// TestScopeChildrenOfPageShareStayInside lists children through a
+// page share with descendants, and checks no listed page lies outside.
+func TestScopeChildrenOfPageShareStayInside(t *testing.T) {
+	_, ts := reviewModel(t)
+	for name, c := range reviewClients(t, ts) {
+		t.Run(name, func(t *testing.T) {
+			sc, err := confluence.NewScope(c, confluence.ScopeConfig{SpaceKey: "ENG",
+				RootPageID: "2", Descendants: true})
+			require.NoError(t, err)
+			kids, err := sc.Children(context.Background(), "2")
+			require.NoError(t, err)
+			var got []string
+			for _, k := range kids {
+				got = append(got, k.ID)
+			}
+			assert.False(t, slices.Contains(got, "30"), "lists page 30 of space OPS: %v", got)
+		})
+	}
 }

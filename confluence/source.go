@@ -2,7 +2,10 @@ package confluence
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"mime"
+	"strings"
 	"time"
 )
 
@@ -10,7 +13,8 @@ import (
 // [DataCenter] and [Cache] implement it; so can a test fake.
 //
 // Implementations return errors matching [ErrNotFound] when the object does
-// not exist or may not be seen, and must be safe for concurrent use. The
+// not exist or may not be seen (the clients also for IDs that are not
+// decimal digits, without a request), and must be safe for concurrent use. The
 // values returned are shared and must not be modified by callers.
 type Source interface {
 	// Page returns the page with its rendered (view) body, labels,
@@ -79,8 +83,9 @@ type Page struct {
 	Labels []string
 
 	// Restricted reports whether the page itself carries read (view)
-	// restrictions. Restrictions inherited from ancestors are not included;
-	// [Scope] checks those by walking Ancestors.
+	// restrictions, or whether its restrictions could not be read (the
+	// clients fail closed). Restrictions inherited from ancestors are not
+	// included; [Scope] checks those by walking Ancestors.
 	Restricted bool
 
 	// Body is the page rendered by Confluence (the "view" representation).
@@ -88,7 +93,8 @@ type Page struct {
 	Body string
 
 	// Stale is set by [Cache] when the source failed and this is the last
-	// good copy, fetched at FetchedAt.
+	// good copy, fetched at FetchedAt; and by [Scope] when its decision
+	// rests on a stale copy of an ancestor.
 	Stale bool
 
 	// FetchedAt is when the page was fetched from Confluence; zero when
@@ -144,8 +150,14 @@ type Attachment struct {
 	// Title is the file name.
 	Title string
 
-	// MediaType is the content type Confluence recorded.
+	// MediaType is the content type Confluence recorded. It is whatever
+	// the uploader's browser claimed and may be an active type such as
+	// text/html or image/svg+xml: never serve an attachment inline unless
+	// SafeInline is set.
 	MediaType string
+
+	// SafeInline reports [InlineSafe] of MediaType.
+	SafeInline bool
 
 	// Size is the file size in bytes, or -1 when unknown.
 	Size int64
@@ -162,9 +174,69 @@ type AttachmentBody struct {
 	// Body streams the bytes.
 	Body io.ReadCloser
 
-	// ContentType is the Content-Type Confluence served.
+	// ContentType is the Content-Type Confluence served (or, when it sent
+	// none, the type it recorded) if that type is [InlineSafe], and
+	// "application/octet-stream" otherwise, so that a caller passing it on
+	// never serves HTML, SVG, XML or script from its own origin. Serve the
+	// body as a download (Content-Disposition: attachment) unless
+	// SafeInline is set.
 	ContentType string
+
+	// SafeInline reports whether the type Confluence gave is one a browser
+	// shows inline without running anything: see [InlineSafe].
+	SafeInline bool
 
 	// Size is the Content-Length, or -1 when unknown.
 	Size int64
+}
+
+// checkPageID returns an error matching [ErrNotFound] unless id has the
+// shape of a Confluence content ID (decimal digits), so that no caller's
+// input ever becomes more than one segment of a request path.
+func checkPageID(id string) error {
+	if !pageIDRe.MatchString(id) {
+		return fmt.Errorf("confluence: %q is not a page ID: %w", truncate(id, 40), ErrNotFound)
+	}
+	return nil
+}
+
+// checkAttachmentID is checkPageID for attachment IDs, which are decimal
+// digits with or without the "att" prefix.
+func checkAttachmentID(id string) error {
+	if !attachmentIDRe.MatchString(id) {
+		return fmt.Errorf("confluence: %q is not an attachment ID: %w", truncate(id, 40),
+			ErrNotFound)
+	}
+	return nil
+}
+
+// inlineSafeTypes are the media types a browser renders as passive
+// content.
+var inlineSafeTypes = map[string]bool{
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
+	"image/avif": true, "image/bmp": true,
+	"audio/mpeg": true, "audio/ogg": true, "audio/wav": true, "audio/webm": true,
+	"video/mp4": true, "video/webm": true, "video/ogg": true,
+}
+
+// InlineSafe reports whether content of the given type (parameters and
+// case ignored) may be shown inline to an outsider: only raster images,
+// audio and video, which a browser renders without running script. Every
+// other type, and in particular text/html, application/xhtml+xml,
+// image/svg+xml, text/xml and other XML, JavaScript, PDF and plain text
+// (which browsers may sniff), must be served as a download, ideally with
+// "X-Content-Type-Options: nosniff" and a sandboxing
+// Content-Security-Policy as well.
+func InlineSafe(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && inlineSafeTypes[strings.ToLower(mt)]
+}
+
+// downloadType is the Content-Type to report for an attachment: ct when
+// it is safe inline, else application/octet-stream.
+func downloadType(ct string) (string, bool) {
+	if InlineSafe(ct) {
+		return ct, true
+	}
+	return "application/octet-stream", false
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,6 +29,7 @@ type transport struct {
 	client    *http.Client
 	root      *url.URL
 	authorize func(h http.Header)
+	secrets   []string // credentials to keep out of error messages
 	retry     retryPolicy
 	maxBody   int64
 	timeout   time.Duration
@@ -129,7 +131,7 @@ func (t *transport) get(ctx context.Context, ref, accept string,
 			return resp, nil
 		}
 
-		final := responseError(resp, pathOf(ref))
+		final := responseError(resp, pathOf(ref), t.secrets)
 		if !retryable(resp.StatusCode) {
 			return nil, final
 		}
@@ -230,8 +232,9 @@ func (t *transport) resolve(ref string) (string, error) {
 }
 
 // responseError reads Confluence's error envelope from a failed response,
-// closes its body and returns a *ResponseError.
-func responseError(resp *http.Response, path string) error {
+// closes its body and returns a *ResponseError. The code and message are
+// truncated and cleared of anything that looks like a credential.
+func responseError(resp *http.Response, path string, secrets []string) error {
 	defer resp.Body.Close()
 	e := &ResponseError{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode}
 
@@ -260,8 +263,26 @@ func responseError(resp *http.Response, path string) error {
 	} else {
 		e.Code, e.Message = env.Reason, env.Message
 	}
-	e.Code, e.Message = truncate(e.Code, 100), truncate(e.Message, maxErrorMessage)
+	e.Code = truncate(redact(e.Code, secrets), 100)
+	e.Message = truncate(redact(e.Message, secrets), maxErrorMessage)
 	return e
+}
+
+// credentialRe matches an Authorization value: a scheme and its token.
+var credentialRe = regexp.MustCompile(
+	`(?i)\b(basic|bearer|token|digest|negotiate)(\s+|=|:\s*)[^\s,;"'<>]+`)
+
+// redact replaces the given secrets, and anything shaped like an
+// Authorization value, with "[redacted]". A Confluence (or a proxy) that
+// echoes the request's headers in its error text then leaks nothing into
+// errors that callers log.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return credentialRe.ReplaceAllString(s, "$1 [redacted]")
 }
 
 // truncate cuts s to at most n bytes, on a rune boundary.

@@ -2,12 +2,16 @@ package confluence_test
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,4 +229,319 @@ func TestTimeoutBoundsEachAttempt(t *testing.T) {
 	require.NoError(t, err, "the hung attempt timed out and the retry succeeded")
 	assert.Equal(t, "Engineering", sp.Name)
 	assert.Len(t, clock.Sleeps(), 1)
+}
+
+// Adversarial review of the clients: a malicious, broken or
+// man-in-the-middled Confluence. Each test is an attack; passing means
+// the client defended itself (bounded work, no credentials to other
+// origins, no waiting past the caller's context).
+
+// TestRedirectNeverCarriesCredentials: Confluence (or whatever
+// answers in its place) redirects every call to another origin. The
+// other origin must never see our Authorization header, whatever the
+// status, and whether the redirect goes to another host, to another port
+// on the same host, or down to plain http.
+func TestRedirectNeverCarriesCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		tls    bool
+		status int
+		host   func(u string) string
+	}{
+		{"302 to another port", true, http.StatusFound, nil},
+		{"307 to another port", true, http.StatusTemporaryRedirect, nil},
+		{"308 to another port", true, http.StatusPermanentRedirect, nil},
+		{"301 down to http", false, http.StatusMovedPermanently, nil},
+		{"302 to localhost by name", true, http.StatusFound,
+			func(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			evil := newReviewRecorder(t, tt.tls)
+			target := evil.URL
+			if tt.host != nil {
+				target = tt.host(target)
+			}
+			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target+r.URL.RequestURI(), tt.status)
+			})
+			// The client trusts both test certificates, as a client
+			// trusting the public CAs trusts any real host.
+			client := ts.Client()
+			client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{client: client,
+				retry: confluence.RetryConfig{MaxAttempts: 1}}) {
+				reviewCalls(t, c)
+				for _, a := range evil.requests() {
+					for _, s := range reviewSecrets {
+						assert.NotContains(t, a, s, "%s sent its credentials to %s", name, target)
+					}
+				}
+			}
+			assert.NotEmpty(t, evil.requests(), "the redirect was followed at all")
+		})
+	}
+}
+
+// TestRedirectWithCallerCheckRedirect passes an HTTPClient whose
+// own CheckRedirect allows everything, as many applications' clients do.
+func TestRedirectWithCallerCheckRedirect(t *testing.T) {
+	evil := newReviewRecorder(t, true)
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, evil.URL+r.URL.RequestURI(), http.StatusFound)
+	})
+	client := ts.Client()
+	client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return nil }
+	for _, c := range reviewAllClients(t, ts, reviewClientOpts{client: client,
+		retry: confluence.RetryConfig{MaxAttempts: 1}}) {
+		reviewCalls(t, c)
+	}
+	require.NotEmpty(t, evil.requests())
+	for _, a := range evil.requests() {
+		assert.Empty(t, a, "credentials followed the redirect")
+	}
+}
+
+// TestNextLinkToAnotherOrigin: a list answer whose next link (in the
+// body or the Link header) points at another origin, in the forms a
+// careless resolver gets wrong. The other origin must get no request.
+func TestNextLinkToAnotherOrigin(t *testing.T) {
+	evil := newReviewRecorder(t, true)
+	evilHost := strings.TrimPrefix(evil.URL, "https://")
+	nexts := []string{
+		evil.URL + "/wiki/api/v2/pages/5/children?cursor=x",
+		"//" + evilHost + "/wiki/api/v2/pages/5/children?cursor=x",
+		"https:" + "//" + evilHost + "/wiki/api/v2/pages/5/children",
+		"https:" + evilHost + "/wiki/api/v2/pages/5/children",
+		`\\` + evilHost + "/wiki/api/v2/pages/5/children",
+		`/\` + evilHost + "/wiki/api/v2/pages/5/children",
+		"https://ROOT@" + evilHost + "/wiki/api/v2/pages/5/children",
+	}
+	for i, next := range nexts {
+		for _, header := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d header=%v", i, header), func(t *testing.T) {
+				ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					if r.URL.Query().Get("cursor") != "" || r.URL.Query().Get("start") == "1" {
+						fmt.Fprint(w, `{"results":[],"_links":{}}`)
+						return
+					}
+					n := strings.Replace(next, "ROOT", r.Host, 1)
+					if header {
+						w.Header().Set("Link", "<"+n+`>; rel="next"`)
+						fmt.Fprint(w, `{"results":[{"id":"6","title":"t","status":"current"}],`+
+							`"start":0,"limit":1,"size":1,"_links":{}}`)
+						return
+					}
+					fmt.Fprintf(w, `{"results":[{"id":"6","title":"t","status":"current"}],`+
+						`"start":0,"limit":1,"size":1,"_links":{"next":%q}}`, n)
+				})
+				client := ts.Client()
+				client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+				before := len(evil.requests())
+				for _, c := range reviewAllClients(t, ts, reviewClientOpts{client: client}) {
+					_, _ = c.Children(t.Context(), "5")
+					_, _ = c.Attachments(t.Context(), "5")
+				}
+				assert.Len(t, evil.requests(), before, "next link %q was followed", next)
+			})
+		}
+	}
+}
+
+// TestDownloadLinkToAnotherOrigin: the attachment list names a
+// download link on another origin; the bytes must not be fetched from
+// there with our credentials.
+func TestDownloadLinkToAnotherOrigin(t *testing.T) {
+	evil := newReviewRecorder(t, true)
+	evilHost := strings.TrimPrefix(evil.URL, "https://")
+	for _, link := range []string{evil.URL + "/x.png", "//" + evilHost + "/x.png",
+		`\\` + evilHost + "/x.png", "@" + evilHost + "/x.png"} {
+		t.Run(link, func(t *testing.T) {
+			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"results":[{"id":"att1","title":"x.png","mediaType":"image/png",`+
+					`"downloadLink":%q,"_links":{"download":%q}}],"_links":{},"start":0,`+
+					`"limit":100,"size":1}`, link, link)
+			})
+			client := ts.Client()
+			client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify = true
+			for _, c := range reviewAllClients(t, ts, reviewClientOpts{client: client}) {
+				if b, err := c.OpenAttachment(t.Context(), "5", "att1"); err == nil {
+					b.Body.Close()
+				}
+			}
+			for _, a := range evil.requests() {
+				assert.Empty(t, a, "credentials sent to %s", link)
+			}
+		})
+	}
+}
+
+// TestHugeBody: an answer that never ends must be cut at
+// MaxBodyBytes, not read into memory.
+func TestHugeBody(t *testing.T) {
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[`)
+		chunk := strings.Repeat(`{"id":"1","title":"x"},`, 1000)
+		for r.Context().Err() == nil {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return
+			}
+		}
+	})
+	clients := reviewAllClients(t, ts, reviewClientOpts{maxBody: 1 << 20})
+	for name, c := range clients {
+		for call, err := range reviewCalls(t, c) {
+			if call == "open attachment" {
+				continue // its list is the same call as attachments
+			}
+			assert.Error(t, err, "%s %s", name, call)
+			assert.NotErrorIs(t, err, context.DeadlineExceeded, "%s %s ran into the guard "+
+				"deadline instead of the size bound", name, call)
+		}
+	}
+}
+
+// TestEndlessPagination: every list answer has a next link.
+func TestEndlessPagination(t *testing.T) {
+	var n atomic.Int64
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"results":[{"id":"%d","title":"t","status":"current"}],`+
+			`"start":0,"limit":1,"size":1,"_links":{"next":"%s?cursor=%d&start=%d"}}`,
+			i, r.URL.Path, i, i)
+	})
+	for name, c := range reviewAllClients(t, ts, reviewClientOpts{maxPages: 5}) {
+		n.Store(0)
+		_, err := c.Children(t.Context(), "5")
+		assert.Error(t, err, name)
+		assert.LessOrEqual(t, n.Load(), int64(5), "%s followed more than MaxPages", name)
+	}
+}
+
+// TestSlowloris: answers whose headers or body never finish. Every
+// call must end by its Timeout or by the caller's context.
+func TestSlowloris(t *testing.T) {
+	hang := func(headers bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if headers {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", "1000000")
+				w.WriteHeader(http.StatusOK)
+				io.WriteString(w, `{"results":[{"id":"att1","title":"x","downloadLink":"/d",`+
+					`"_links":{"download":"/d"}}`)
+				w.(http.Flusher).Flush()
+			}
+			<-r.Context().Done()
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		headers bool
+		timeout time.Duration // client Timeout; 0 leaves the 30s default
+		ctx     time.Duration // caller deadline; 0 means none
+	}{
+		{"body never ends, Timeout bounds it", true, 300 * time.Millisecond, 0},
+		{"headers never come, Timeout bounds it", false, 300 * time.Millisecond, 0},
+		{"body never ends, context bounds it", true, 0, 300 * time.Millisecond},
+		{"headers never come, context bounds it", false, 0, 300 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, _ := reviewServer(t, hang(tt.headers))
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{timeout: tt.timeout,
+				retry: confluence.RetryConfig{MaxAttempts: 1}}) {
+				ctx := t.Context()
+				if tt.ctx > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.ctx)
+					defer cancel()
+				}
+				start := time.Now()
+				_, err := c.Page(ctx, "5")
+				assert.Error(t, err, name)
+				assert.Less(t, time.Since(start), 5*time.Second, "%s took %v", name,
+					time.Since(start))
+			}
+		})
+	}
+}
+
+// TestSlowAttachmentEndsWithContext: an attachment body that
+// trickles forever. Downloads have no Timeout by design, so cancelling
+// the caller's context must end the read.
+func TestSlowAttachmentEndsWithContext(t *testing.T) {
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "attachment") {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"results":[{"id":"att1","title":"x","downloadLink":"/d/x",`+
+				`"_links":{"download":"/d/x"}}],"_links":{},"start":0,"limit":100,"size":1}`)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "\x89PNG")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+		ctx, cancel := context.WithCancel(t.Context())
+		b, err := c.OpenAttachment(ctx, "5", "att1")
+		require.NoError(t, err, name)
+		done := make(chan error, 1)
+		go func() {
+			_, err := io.ReadAll(b.Body)
+			done <- err
+		}()
+		cancel()
+		select {
+		case <-done:
+			// Ended; net/http reports the cancellation as an error or,
+			// racing with the server's own cancellation, as a short body.
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s: reading the body outlived the cancelled context", name)
+		}
+		b.Body.Close()
+	}
+}
+
+// TestRedirectLoopAndGzipBomb: a redirect loop must end, and a
+// gzip-compressed answer that inflates without end must be cut at
+// MaxBodyBytes (the transport inflates it transparently).
+func TestRedirectLoopAndGzipBomb(t *testing.T) {
+	t.Run("redirect loop", func(t *testing.T) {
+		ts, n := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, r.URL.Path+"?again", http.StatusFound)
+		})
+		for name, c := range reviewAllClients(t, ts, reviewClientOpts{
+			retry: confluence.RetryConfig{MaxAttempts: 1}}) {
+			n.Store(0)
+			_, err := c.Space(t.Context(), "ENG")
+			assert.Error(t, err, name)
+			assert.LessOrEqual(t, n.Load(), int64(11), name)
+		}
+	})
+	t.Run("gzip bomb", func(t *testing.T) {
+		ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			io.WriteString(zw, `{"results":[`)
+			chunk := []byte(strings.Repeat(" ", 1<<16))
+			for r.Context().Err() == nil {
+				if _, err := zw.Write(chunk); err != nil {
+					return
+				}
+			}
+		})
+		for name, c := range reviewAllClients(t, ts, reviewClientOpts{maxBody: 1 << 20}) {
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			_, err := c.Space(ctx, "ENG")
+			cancel()
+			assert.Error(t, err, name)
+			assert.NotErrorIs(t, err, context.DeadlineExceeded, name)
+		}
+	})
 }

@@ -25,6 +25,10 @@
 // Retry-After or X-RateLimit-Reset) and 503, and slow answers.
 // [Server.Requests] lists what was served, so tests can count calls.
 //
+// A path holding an encoded slash or backslash (%2F, %5C) is answered 400
+// Bad Request with a plain-text body, as Data Center's Tomcat does by
+// default, instead of being decoded into other path segments.
+//
 // Only what the confluence package uses is modelled. Writes, search,
 // blog posts, comments, permissions other than page read restrictions,
 // and page versions history are not.

@@ -274,6 +274,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() { s.record(r, rec.status) }()
 
+	// Tomcat (Data Center) refuses encoded slashes and backslashes in a
+	// path with a bare 400 before Confluence sees the request; so do we,
+	// rather than decode them into path segments.
+	if escapedSeparator(r.URL.EscapedPath()) {
+		http.Error(rec, "Bad Request", http.StatusBadRequest)
+		return
+	}
+
 	info := reqInfo{}
 	path := r.URL.Path
 	cloud, gateway := strings.HasPrefix(path, "/wiki/"), false
@@ -455,6 +463,12 @@ func info(r *http.Request) reqInfo {
 
 // writeError answers with the error envelope of the path's API: Cloud v2
 // {"errors":[...]}, or v1's {statusCode, data, message, reason}.
+// escapedSeparator reports whether an escaped path holds %2F or %5C.
+func escapedSeparator(p string) bool {
+	p = strings.ToUpper(p)
+	return strings.Contains(p, "%2F") || strings.Contains(p, "%5C")
+}
+
 func writeError(w http.ResponseWriter, path string, status int, message string) {
 	if strings.HasPrefix(path, "/wiki/api/v2/") {
 		writeJSON(w, status, map[string]any{"errors": []any{map[string]any{

@@ -3,6 +3,7 @@ package confluencetest_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -217,4 +218,59 @@ func TestServerModelUpdates(t *testing.T) {
 	_, body = get(t, ts, "/rest/api/space/ENG?expand=homepage", bearer(confluencetest.DefaultPAT))
 	assert.Equal(t, "Eng", body["name"])
 	assert.Equal(t, "2", body["homepage"].(map[string]any)["id"])
+}
+
+// Adversarial review of the fake: it stands in for Confluence in the
+// withholding tests, so it must not be more forgiving than Confluence.
+
+// TestEncodedSlashInIDDoesNotReachAnotherPage asks for page
+// "2/../3" with the slashes percent-encoded, as the SDK's clients send an
+// ID they were given. Data Center's Tomcat refuses encoded slashes by
+// default (400); the fake decodes them and lets its mux clean the path,
+// answering (through a redirect) with page 3. Tests that run the SDK against the fake then
+// see behaviour no real Confluence has, and miss that the clients pass
+// unvalidated IDs into paths.
+func TestEncodedSlashInIDDoesNotReachAnotherPage(t *testing.T) {
+	s := confluencetest.NewServer(confluencetest.Config{})
+	s.AddSpace(confluencetest.Space{ID: "100", Key: "ENG", Name: "E", HomePageID: "1"})
+	s.AddPage(confluencetest.Page{ID: "1", SpaceKey: "ENG", Title: "Home"})
+	s.AddPage(confluencetest.Page{ID: "2", SpaceKey: "ENG", ParentID: "1", Title: "Guide"})
+	s.AddPage(confluencetest.Page{ID: "3", SpaceKey: "ENG", ParentID: "1", Title: "Payroll",
+		Restricted: true})
+	ts := confluencetest.Start(t, s)
+
+	for _, tt := range []struct {
+		name, path string
+		auth       func(*http.Request)
+	}{
+		{"cloud page", "/wiki/api/v2/pages/2%2F..%2F3?body-format=view", func(r *http.Request) {
+			r.SetBasicAuth(confluencetest.DefaultEmail, confluencetest.DefaultAPIToken)
+		}},
+		{"data center content", "/rest/api/content/2%2F..%2F3?expand=body.view",
+			func(r *http.Request) {
+				r.Header.Set("Authorization", "Bearer "+confluencetest.DefaultPAT)
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet,
+				ts.URL+tt.path, nil)
+			require.NoError(t, err)
+			tt.auth(req)
+			client := ts.Client()
+			client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+				tt.auth(r)
+				return nil
+			}
+			resp, err := client.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			var page struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
+			}
+			_ = json.Unmarshal(data, &page)
+			assert.NotEqual(t, "3", page.ID, "status %d, body %s", resp.StatusCode, data)
+		})
+	}
 }

@@ -65,7 +65,8 @@
 // images from us only, forms only to us and the configured IdPs, and the
 // configured frame-ancestors ('none' by default). Page HTML is rewritten
 // and sanitised by confluence.Renderer: links to pages outside the share
-// become text, external links get rel="noopener noreferrer nofollow", and
+// become text, links to withheld pages go with their text and list item,
+// external links get rel="noopener noreferrer nofollow", and
 // no outgoing link carries a token. Attachments are served sandboxed;
 // only common raster images are shown inline.
 //

@@ -248,13 +248,12 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, token string,
 func (h *Handler) pageLinks(ctx context.Context, token string, t *target) confluence.Links {
 	checks := 0
 	links := confluence.Links{
-		Page: func(id string) (string, bool) {
+		Page: func(id string) (string, confluence.PageLink) {
 			if !isPageID(id) || checks >= maxLinkChecks {
-				return "", false
+				return "", confluence.PageWithheld
 			}
 			checks++
-			ok, err := t.scope.Contains(ctx, id)
-			return h.pageURL(token, id), err == nil && ok
+			return h.pageURL(token, id), t.scope.Link(ctx, id)
 		},
 	}
 	if h.attach == nil {
