@@ -18,9 +18,12 @@ const (
 	// and us when no ClockSkew is configured.
 	DefaultClockSkew = 90 * time.Second
 	// DefaultMaxResponseSize is the largest decoded Response accepted when
-	// no MaxResponseSize is configured: room for a few thousand attribute
-	// values, far below what would let a client make us work hard.
-	DefaultMaxResponseSize = 256 << 10
+	// no MaxResponseSize is configured: room for 2,000 group values in
+	// Okta's verbose shape (about 185 bytes each), and far below what
+	// would let a client make us work hard. The posted form value is
+	// refused on its length alone, before decoding, when it cannot decode
+	// to at most this many bytes.
+	DefaultMaxResponseSize = 512 << 10
 	// DefaultMaxIssueDelay is how long after its IssueInstant a Response is
 	// accepted when no MaxIssueDelay is configured.
 	DefaultMaxIssueDelay = 5 * time.Minute

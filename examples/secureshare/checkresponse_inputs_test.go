@@ -148,9 +148,9 @@ func TestHostileResponseFiles(t *testing.T) {
 	for i := range junk {
 		junk[i] = byte(i*7 + 3)
 	}
-	// 30 000 levels of nesting stays under the 256 KiB limit.
+	// 30 000 levels of nesting stays under the 512 KiB limit.
 	deep := []byte(strings.Repeat("<a>", 30000) + strings.Repeat("</a>", 30000))
-	require.Less(t, len(deep), 256<<10)
+	require.Less(t, len(deep), saml.DefaultMaxResponseSize)
 	manyAttrs := []byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"` +
 		strings.Repeat(` a="1"`, 1) + `>` + strings.Repeat(`<x y="1"/>`, 25000) +
 		`</samlp:Response>`)
@@ -174,12 +174,11 @@ func TestHostileResponseFiles(t *testing.T) {
 			data: []byte(base64.StdEncoding.EncodeToString(good)[:3001]), check: "encoding"},
 		{name: "deep nesting under the size limit", data: deep},
 		{name: "25 000 elements under the size limit", data: manyAttrs},
-		// The limit is 256 KiB of decoded XML (about 341 KiB of base64), not
-		// 256 KiB "before decoding" as the README says.
-		{name: "400 KiB of base64",
-			data: []byte(strings.Repeat("QUFB", 400<<10/4)), check: "size"},
-		{name: "300 KiB of base64 is decoded and parsed",
-			data: []byte(strings.Repeat("QUFB", 300<<10/4)), check: "xml"},
+		// The limit is 512 KiB of decoded XML (about 683 KiB of base64).
+		{name: "800 KiB of base64",
+			data: []byte(strings.Repeat("QUFB", 800<<10/4)), check: "size"},
+		{name: "600 KiB of base64 is decoded and parsed",
+			data: []byte(strings.Repeat("QUFB", 600<<10/4)), check: "xml"},
 		{name: "tampered signed value",
 			data:  bytes.Replace(good, []byte(">Alice<"), []byte(">Mallory<"), 1),
 			check: "signature"},
@@ -590,7 +589,7 @@ func pick(normal, underRace int) int {
 // TestManyAttributesAnswerWithinASecond: the duplicate-attribute check in
 // the saml package must not compare every attribute of an element with
 // every earlier one: one element with ~31 000 attributes fits in the
-// 256 KiB limit, and a quadratic check would cost seconds of CPU before any
+// 512 KiB limit, and a quadratic check would cost seconds of CPU before any
 // signature is checked, breaking the one-second promise of check-response
 // and, on every POST to the ACS, opening an unauthenticated CPU-exhaustion
 // vector.
@@ -599,7 +598,7 @@ func TestManyAttributesAnswerWithinASecond(t *testing.T) {
 	require.NoError(t, err)
 	doc := bytes.Replace(good, []byte("<samlp:Response "),
 		[]byte("<samlp:Response"+manyAttributes(pick(31000, 10000))+" "), 1)
-	require.Less(t, len(doc), 256<<10)
+	require.Less(t, len(doc), saml.DefaultMaxResponseSize)
 	p := filepath.Join(t.TempDir(), "attrs.xml")
 	require.NoError(t, os.WriteFile(p, doc, 0o600))
 
