@@ -20,6 +20,7 @@ const (
 	EventLinkCreated    EventKind = "link.created"    // an admin created a link
 	EventLinkRevoked    EventKind = "link.revoked"    // an admin revoked a link
 	EventLinkReenabled  EventKind = "link.reenabled"  // an admin gave a link a new token
+	EventLinkChanged    EventKind = "link.changed"    // an admin changed a link's title or policy
 	EventLinkOpened     EventKind = "link.opened"     // a viewer was allowed a page
 	EventLinkDenied     EventKind = "link.denied"     // a viewer was denied; Reason says why
 	EventLoginSucceeded EventKind = "login.succeeded" // a session started after a valid login

@@ -258,6 +258,38 @@ func (s *Service) ReenableLink(ctx context.Context, id, by string,
 	return l, token, err
 }
 
+// SetLinkPolicy replaces the link's title and policy, keeping its token,
+// scope and expiry, so that an admin can narrow or widen who may follow a
+// link without sending it out again. The policy is normalised and checked
+// against the space's settings as in [Service.CreateLink]; a policy the
+// space does not allow is refused with a *ValidationError and nothing is
+// stored. A revoked link may be edited too; it stays revoked. by names the
+// admin.
+func (s *Service) SetLinkPolicy(ctx context.Context, id, by, title string,
+	p Policy) (Link, error) {
+	l, err := s.Link(ctx, id)
+	if err != nil {
+		return Link{}, err
+	}
+	if by == "" {
+		return Link{}, &ValidationError{Field: "by", Msg: "the editing admin is required"}
+	}
+	sp, err := s.spaceOrDefault(ctx, l.Space)
+	if err != nil {
+		return Link{}, err
+	}
+	l.Title, l.Policy = strings.TrimSpace(title), normalisePolicy(p)
+	if err := validatePolicy(&l.Policy, &sp); err != nil {
+		return Link{}, err
+	}
+	if err := s.store.UpdateLink(ctx, l); err != nil {
+		return Link{}, fmt.Errorf("share: changing link policy: %w", err)
+	}
+	err = s.record(ctx, AuditEvent{Time: s.now(), Kind: EventLinkChanged, Actor: by,
+		LinkID: l.ID, Space: l.Space, PageID: l.PageID, Detail: describeLink(&l)})
+	return l, err
+}
+
 // Open finds the link behind token and decides with [Evaluate] whether
 // viewer (nil when nobody is signed in) may read pg through it. It records
 // an audit event for every Allow and Deny; a LoginRequired is not

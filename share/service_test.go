@@ -358,6 +358,73 @@ func TestReenableLinkExpiry(t *testing.T) {
 	assert.Equal(t, clk.now.Add(time.Hour), back.Expires)
 }
 
+func TestSetLinkPolicy(t *testing.T) {
+	s, st, clk := newTestService(t)
+	ctx := context.Background()
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+	clk.advance(time.Minute)
+
+	// Narrow the link to Partners only: the Auditor viewer is now denied,
+	// with the same token.
+	p := l.Policy
+	p.Groups = []string{" Partners ", "Partners"}
+	changed, err := s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", " Q1 plan (partners) ", p)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Partners"}, changed.Policy.Groups, "normalised")
+	assert.Equal(t, "Q1 plan (partners)", changed.Title)
+	assert.Equal(t, l.TokenHash, changed.TokenHash, "the token is kept")
+	assert.Equal(t, l.Expires, changed.Expires)
+	_, d, err := s.Open(ctx, token, viewer(), childPage)
+	require.NoError(t, err)
+	assert.Equal(t, ReasonNotInGroups, d.Reason)
+
+	stored, err := s.Link(ctx, l.ID)
+	require.NoError(t, err)
+	assert.Equal(t, changed, stored)
+	var last AuditEvent
+	for _, e := range st.events() {
+		if e.Kind == EventLinkChanged {
+			last = e
+		}
+	}
+	assert.Equal(t, "boss@corp.com", last.Actor)
+	assert.Contains(t, last.Detail, "groups=Partners")
+
+	// A revoked link stays revoked when edited.
+	_, err = s.RevokeLink(ctx, l.ID, "boss@corp.com")
+	require.NoError(t, err)
+	edited, err := s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", "x", treeSpec().Policy)
+	require.NoError(t, err)
+	assert.False(t, edited.Revoked.IsZero())
+}
+
+func TestSetLinkPolicyRefusals(t *testing.T) {
+	s, st, _ := newTestService(t)
+	ctx := context.Background()
+	l, _, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+
+	_, err = s.SetLinkPolicy(ctx, "nope", "boss@corp.com", "", Policy{})
+	require.ErrorIs(t, err, ErrNotFound)
+
+	var ve *ValidationError
+	_, err = s.SetLinkPolicy(ctx, l.ID, "", "", treeSpec().Policy)
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "by", ve.Field)
+
+	st.spaces["ENG"] = Space{Key: "ENG", SSOEnforced: true, IDPs: []string{"entra"}}
+	_, err = s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", "", treeSpec().Policy)
+	require.ErrorAs(t, err, &ve, "an IdP the space does not allow")
+	assert.Equal(t, "Policy.IDPs", ve.Field)
+	_, err = s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", "", Policy{Anonymous: true})
+	require.ErrorAs(t, err, &ve, "anonymous in a space that enforces SSO")
+
+	stored, err := s.Link(ctx, l.ID)
+	require.NoError(t, err)
+	assert.Equal(t, l, stored, "a refused edit stores nothing")
+}
+
 func TestRevokeUnknownLink(t *testing.T) {
 	s, _, _ := newTestService(t)
 
