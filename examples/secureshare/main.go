@@ -3,14 +3,18 @@
 //
 // Usage:
 //
-//	secureshare <command> [flags]
+//	secureshare [<command>] [flags]
 //
 // Commands:
 //
+//	serve            serve Secure Share; the default, a demo without flags
 //	check-response   check a captured SAMLResponse offline against IdP metadata
 //
-// Exit status: 0 on success, 1 when a checked message is refused, 2 for bad
-// usage or configuration.
+// With no arguments at all, secureshare runs "serve" with no flags: a demo
+// on http://127.0.0.1:8080 that needs no set-up.
+//
+// Exit status: 0 on success, 1 when a checked message is refused or the
+// server fails, 2 for bad usage or configuration.
 package main
 
 import (
@@ -35,6 +39,8 @@ type command struct {
 
 // commands lists the subcommands in the order usage shows them.
 var commands = []command{
+	{name: "serve", summary: "serve Secure Share (the default; with no flags, a demo)",
+		run: runServe},
 	{name: "check-response", summary: "check a captured SAMLResponse offline against IdP metadata",
 		run: runCheckResponse},
 }
@@ -45,10 +51,8 @@ func main() {
 
 // run dispatches to a subcommand and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	// TODO(#6): with no arguments, run the server ("serve").
 	if len(args) == 0 {
-		usage(stderr)
-		return exitBadUsage
+		return runServe(nil, stdout, stderr)
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
@@ -67,9 +71,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // usage prints the list of commands.
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: secureshare <command> [flags]\n\nCommands:\n")
+	fmt.Fprintf(w, "Usage: secureshare [<command>] [flags]\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'secureshare <command> -h' for a command's flags.\n")
+	fmt.Fprintf(w, "\nWith no command, secureshare runs serve: a demo on http://127.0.0.1:8080.\n")
+	fmt.Fprintf(w, "Run 'secureshare <command> -h' for a command's flags.\n")
 }

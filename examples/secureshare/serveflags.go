@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// envPrefix starts the environment variable that stands in for each serve
+// flag: --base-url is SECURESHARE_BASE_URL.
+const envPrefix = "SECURESHARE_"
+
+const serveUsage = `Usage: secureshare serve [flags]
+       secureshare            (the same, with no flags: the demo)
+
+Serves Secure Share. With no flags it is a demo that needs no set-up: on
+http://127.0.0.1:8080, with a SQLite store in ./secureshare-data, a demo
+Confluence (spaces DEMO and OPS), a demo identity provider at /demo-idp/
+where you pick a user without a password, and two demo links printed at
+start-up. --idp-metadata replaces the demo IdP with real ones, and
+--confluence-url the demo Confluence with a real site.
+
+Every flag can also come from the environment: --base-url from
+SECURESHARE_BASE_URL and so on (--idp-metadata from SECURESHARE_IDP_METADATA,
+comma-separated). A flag given on the command line wins. Prefer the
+environment for --confluence-token and --confluence-pat.
+
+Routes besides the handler's (see share/sharehttp): GET /healthz (the process
+is alive), GET /readyz (the store answers), GET /metrics (Prometheus).
+
+Exit status: 0 after a clean shutdown on SIGINT or SIGTERM, 1 when serving
+fails, 2 for bad usage or configuration.
+
+Flags:
+`
+
+// serveFlags are the parsed flags of serve.
+type serveFlags struct {
+	listen, baseURL, dataDir, storeDSN                             string
+	idpMetadata                                                    []string
+	confluenceURL, confluenceEmail, confluenceToken, confluencePAT string
+	spKey, spCert                                                  string
+	insecureHTTPLoopback, insecureSet                              bool
+	logFormat                                                      string
+	shutdownTimeout                                                time.Duration
+}
+
+// demoIDP reports whether the demo IdP stands in for real ones.
+func (f *serveFlags) demoIDP() bool { return len(f.idpMetadata) == 0 }
+
+// demoWiki reports whether the demo Confluence stands in for a real one.
+func (f *serveFlags) demoWiki() bool { return f.confluenceURL == "" }
+
+// parseServeFlags parses the flags of serve, then fills the flags not
+// given from the environment through getenv. Every flag but
+// --idp-metadata may be given once.
+func parseServeFlags(args []string, getenv func(string) string,
+	stderr io.Writer) (*serveFlags, error) {
+	f := &serveFlags{listen: "127.0.0.1:8080", dataDir: "secureshare-data", logFormat: "json",
+		shutdownTimeout: 10 * time.Second}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	defineServeFlags(fs, f)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: serve takes only flags", fs.Arg(0))
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return nil, err
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		f.insecureSet = f.insecureSet || fl.Name == "insecure-http-loopback"
+	})
+
+	if f.storeDSN == "" {
+		f.storeDSN = "sqlite:" + filepath.Join(f.dataDir, "secureshare.db")
+	}
+	return f, f.check()
+}
+
+// defineServeFlags declares the flags of serve on fs.
+func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
+	str := func(p *string, name, usage string) {
+		fs.Var(&onceString{name: name, p: p}, name, usage)
+	}
+	str(&f.listen, "listen", "the `ADDRESS` to listen on")
+	str(&f.baseURL, "base-url", "the public `URL` of this server "+
+		"(default: http:// and the listen address)")
+	str(&f.dataDir, "data-dir", "the `DIR` for the SP key, the SQLite store and demo state")
+	str(&f.storeDSN, "store", "the store `DSN`: sqlite:PATH, postgres://... or memory: "+
+		"(default: sqlite:DIR/secureshare.db)")
+	fs.Var(&listFlag{name: "idp-metadata", p: &f.idpMetadata}, "idp-metadata",
+		"a real IdP's metadata, `[NAME=]FILE_OR_URL`, instead of the demo IdP (repeatable; "+
+			"NAME defaults to idp, idp2, ...)")
+	str(&f.confluenceURL, "confluence-url", "a real Confluence site `URL` instead of the demo")
+	str(&f.confluenceEmail, "confluence-email", "Confluence Cloud account `EMAIL`")
+	str(&f.confluenceToken, "confluence-token", "Confluence Cloud API `TOKEN`")
+	str(&f.confluencePAT, "confluence-pat", "Confluence Data Center personal access `TOKEN`")
+	str(&f.spKey, "sp-key", "the SP's RSA private key, `PEM_FILE` (default: generated in DIR)")
+	str(&f.spCert, "sp-cert", "the SP's certificate, `PEM_FILE`, for --sp-key")
+	fs.Var(&onceBool{name: "insecure-http-loopback", p: &f.insecureHTTPLoopback},
+		"insecure-http-loopback",
+		"cookies without Secure, for a plain-http base URL on loopback only "+
+			"(default: on exactly when the base URL is such)")
+	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
+		"how long to let requests finish on SIGINT or SIGTERM")
+}
+
+// applyEnv sets each flag not given on the command line from its
+// environment variable, when that is not empty.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	fs.VisitAll(func(fl *flag.Flag) {
+		name := envName(fl.Name)
+		v := getenv(name)
+		if given[fl.Name] || v == "" || err != nil {
+			return
+		}
+		values := []string{v}
+		if _, ok := fl.Value.(*listFlag); ok {
+			values = strings.Split(v, ",")
+		}
+		for _, one := range values {
+			if e := fs.Set(fl.Name, strings.TrimSpace(one)); e != nil {
+				err = fmt.Errorf("%s: %w", name, e)
+				return
+			}
+		}
+	})
+	return err
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// check refuses combinations of flags that cannot work.
+func (f *serveFlags) check() error {
+	cloud := f.confluenceEmail != "" || f.confluenceToken != ""
+	switch {
+	case f.logFormat != "json" && f.logFormat != "text":
+		return fmt.Errorf("--log-format %q is not json or text", f.logFormat)
+	case f.shutdownTimeout <= 0:
+		return errors.New("--shutdown-timeout must be positive")
+	case f.confluenceURL == "" && (cloud || f.confluencePAT != ""):
+		return errors.New("--confluence-email, --confluence-token and --confluence-pat " +
+			"need --confluence-url")
+	case f.confluenceURL != "" && cloud && f.confluencePAT != "":
+		return errors.New("--confluence-pat (Data Center) and --confluence-email/" +
+			"--confluence-token (Cloud) exclude each other")
+	case f.confluenceURL != "" && f.confluencePAT == "" &&
+		(f.confluenceEmail == "" || f.confluenceToken == ""):
+		return errors.New("--confluence-url needs --confluence-email with --confluence-token " +
+			"(Cloud) or --confluence-pat (Data Center)")
+	case (f.spKey == "") != (f.spCert == ""):
+		return errors.New("--sp-key and --sp-cert go together")
+	}
+	if _, _, err := net.SplitHostPort(f.listen); err != nil {
+		return fmt.Errorf("--listen %q is not HOST:PORT: %v", f.listen, err)
+	}
+	return nil
+}
+
+// listFlag is a string flag that may be repeated; each value must be
+// non-empty.
+type listFlag struct {
+	name string
+	p    *[]string
+}
+
+func (l *listFlag) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("--%s needs a non-empty value", l.name)
+	}
+	*l.p = append(*l.p, v)
+	return nil
+}
