@@ -36,6 +36,16 @@ var (
 	// ErrNoMetadata is returned by [Refresher.Metadata] before the first
 	// successful fetch when no fetch has failed yet.
 	ErrNoMetadata = errors.New("idp: no metadata fetched yet")
+
+	// ErrNotFound is wrapped by the errors a [ConfigStore] returns when no
+	// configuration has the name asked for.
+	ErrNotFound = errors.New("idp: configuration not found")
+
+	// ErrConflict is wrapped by the error [ConfigStore.PutIDPConfig]
+	// returns when the configuration's name or entity ID is taken, or when
+	// it was changed since the version being updated was read: read it
+	// again, reapply the change and retry.
+	ErrConflict = errors.New("idp: configuration conflict")
 )
 
 // FieldError is one problem with one field of a [Config].

@@ -24,6 +24,12 @@ const (
 type RefresherConfig struct {
 	// Fetcher fetches the metadata. Required.
 	Fetcher *Fetcher
+	// Initial is a copy to start from, such as the one kept in storage
+	// ([StoredConfig.ParsedMetadata]): [Refresher.Metadata] serves it until
+	// a fetch succeeds, the first fetch is conditional on its ETag and
+	// LastModified, and it pins the entity ID when the Fetcher does not.
+	// Nil starts with nothing.
+	Initial *Metadata
 	// Interval is how long a copy is used when the metadata has no
 	// cacheDuration; zero means [DefaultRefreshInterval]. A shorter
 	// cacheDuration wins.
@@ -84,7 +90,8 @@ type RefreshStatus struct {
 	NextRefresh time.Time
 }
 
-// NewRefresher checks cfg and returns a Refresher holding no metadata yet.
+// NewRefresher checks cfg and returns a Refresher holding cfg.Initial, or
+// no metadata yet.
 func NewRefresher(cfg RefresherConfig) (*Refresher, error) {
 	if cfg.Fetcher == nil {
 		return nil, errors.New("idp: refresher needs a Fetcher")
@@ -107,7 +114,20 @@ func NewRefresher(cfg RefresherConfig) (*Refresher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Refresher{cfg: cfg, entityID: cfg.Fetcher.cfg.Metadata.EntityID}, nil
+	r := &Refresher{cfg: cfg, entityID: cfg.Fetcher.cfg.Metadata.EntityID}
+	if md := cfg.Initial; md != nil {
+		if md.IDP == nil {
+			return nil, errors.New("idp: refresher's Initial metadata has no IdP")
+		}
+		if r.entityID != "" && md.IDP.EntityID != r.entityID {
+			return nil, &EntityChangedError{URL: cfg.Fetcher.URL(), Want: r.entityID,
+				Got: md.IDP.EntityID}
+		}
+		r.entityID = md.IDP.EntityID
+		r.status.Metadata = md
+		r.status.LastSuccess = md.FetchedAt
+	}
+	return r, nil
 }
 
 // Refresh fetches the metadata now. On success the new copy replaces the

@@ -1,8 +1,9 @@
 // Package store keeps Secure Share's state: links, space settings, viewer
-// sessions, the audit log, outstanding AuthnRequests and the SAML replay
+// sessions, the audit log, outstanding AuthnRequests, IdP configurations
+// (with their imported metadata and its fetch state) and the SAML replay
 // cache. It implements the storage interfaces that other packages declare
-// ([share.Store] and [saml.ReplayCache]) on three backends, chosen by a
-// data source name:
+// ([share.Store], [idp.ConfigStore] and [saml.ReplayCache]) on three
+// backends, chosen by a data source name:
 //
 //	memory:                       this process only; gone on Close
 //	sqlite:/var/lib/ss/share.db   one file; the default for one instance
@@ -16,7 +17,7 @@
 //		return err
 //	}
 //	defer st.Close()
-//	// st is a share.Store and a saml.ReplayCache.
+//	// st is a share.Store, an idp.ConfigStore and a saml.ReplayCache.
 //
 // # Backends
 //
@@ -42,6 +43,17 @@
 // advisory lock, so that instances starting together migrate one at a
 // time. A database migrated by a newer release is refused
 // ([ErrSchemaTooNew]) rather than used.
+//
+// # IdP configurations
+//
+// [Store.PutIDPConfig] keeps each IdP's configuration as JSON
+// ([idp.Config.MarshalJSON]) beside the metadata document it was imported
+// from, that document's HTTP validators and the outcome of the last
+// fetch, so that an instance can start, and check responses, while the
+// IdP's metadata URL is unreachable. Writes are optimistic: an update
+// names the version it read, and is one conditional statement, so that of
+// two admins (or two instances) editing one version, one wins and the
+// other gets [idp.ErrConflict] instead of silently losing its change.
 //
 // # Expiry
 //

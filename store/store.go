@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
 	"github.com/secureshare/secureshare/share"
 )
@@ -33,6 +34,7 @@ const (
 var (
 	_ share.Store      = (*Store)(nil)
 	_ saml.ReplayCache = (*Store)(nil)
+	_ idp.ConfigStore  = (*Store)(nil)
 )
 
 // Config configures [New]. The zero value, apart from DSN, is ready to use.
@@ -70,9 +72,10 @@ type Config struct {
 }
 
 // Store is a storage backend opened from a DSN. One Store implements
-// [share.Store] (links, spaces, sessions, audit, AuthnRequest states) and
-// [saml.ReplayCache], so a host application passes the same value to each
-// package.
+// [share.Store] (links, spaces, sessions, audit, AuthnRequest states),
+// [idp.ConfigStore] (IdP configurations with their imported metadata and
+// its fetch state) and [saml.ReplayCache], so a host application passes
+// the same value to each package.
 //
 // A Store is safe for concurrent use. Times it returns are in UTC and
 // rounded down to the microsecond; the store does not keep time zones or

@@ -1,7 +1,7 @@
 // Package storetest is a conformance suite for storage backends of the
 // Secure Share SDK. A backend passes when it behaves as the interfaces of
-// package share ([share.Store]) and package saml ([saml.ReplayCache])
-// document: every method, not-found and conflict errors, expiry,
+// package share ([share.Store]), package idp ([idp.ConfigStore]) and
+// package saml ([saml.ReplayCache]) document: every method, not-found and conflict errors, expiry,
 // pagination, concurrency, and, when it can be reopened, durability.
 //
 // The backends of package store run it against memory, SQLite and

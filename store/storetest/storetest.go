@@ -9,14 +9,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
 	"github.com/secureshare/secureshare/share"
 )
 
 // Store is what a backend must implement to be tested: every storage
-// interface of package share, the SAML replay cache, and Close.
+// interface of package share, the IdP configuration store of package idp,
+// the SAML replay cache, and Close.
 type Store interface {
 	share.Store
+	idp.ConfigStore
 	saml.ReplayCache
 	// Close releases the store. The suite calls it at most once per store
 	// and does not use the store afterwards.
@@ -52,6 +55,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Sessions", h.testSessions)
 	t.Run("Audit", h.testAudit)
 	t.Run("AuthnRequests", h.testAuthnRequests)
+	t.Run("IDPConfigs", h.testIDPConfigs)
 	t.Run("Durability", h.testDurability)
 }
 
