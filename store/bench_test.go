@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secureshare/secureshare/share"
+	"github.com/secureshare/secureshare/store/storetest"
 )
 
 // benchLinks is how many links the lookup benchmark stores.
@@ -25,7 +26,7 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) *Store {
 			return openBench(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db"))
 		},
 		"postgres": func(b *testing.B) *Store {
-			return openBench(b, postgresSchema(b, postgresDSN(b)))
+			return openBench(b, storetest.PostgresSchema(b, storetest.PostgresDSN(b)))
 		},
 	}
 }

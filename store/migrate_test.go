@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secureshare/secureshare/store/storetest"
 )
 
 func TestMigrationsMatchAcrossDialects(t *testing.T) {
@@ -154,8 +156,8 @@ type testBackend struct {
 func testBackends(t *testing.T) []testBackend {
 	t.Helper()
 	bs := []testBackend{{"sqlite", "sqlite:" + filepath.Join(t.TempDir(), "s.db")}}
-	if base := postgresDSNOptional(t); base != "" {
-		bs = append(bs, testBackend{"postgres", postgresSchema(t, base)})
+	if base := storetest.PostgresDSNOptional(t); base != "" {
+		bs = append(bs, testBackend{"postgres", storetest.PostgresSchema(t, base)})
 	}
 	return bs
 }

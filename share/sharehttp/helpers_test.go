@@ -81,6 +81,7 @@ type envOptions struct {
 	linkLimit         RateLimit
 	allowTest         bool
 	clientKey         func(*http.Request) string
+	dsn               string // the store's DSN; empty means "memory:"
 }
 
 // newEnv starts an environment with the ENG space from addWiki.
@@ -89,7 +90,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	ctx := context.Background()
 	e := &env{t: t, clock: &clock{t: testStart}, logs: &syncBuffer{}}
 
-	st, err := store.New(ctx, store.Config{DSN: "memory:", Now: e.clock.Now})
+	dsn := o.dsn
+	if dsn == "" {
+		dsn = "memory:"
+	}
+	st, err := store.New(ctx, store.Config{DSN: dsn, Now: e.clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
