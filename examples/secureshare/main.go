@@ -11,7 +11,8 @@
 //	check-response   check a captured SAMLResponse offline against IdP metadata
 //
 // With no arguments at all, secureshare runs "serve" with no flags: a demo
-// on http://127.0.0.1:8080 that needs no set-up.
+// on http://127.0.0.1:8080 that needs no set-up. Flags without a command
+// are serve's.
 //
 // Exit status: 0 on success, 1 when a checked message is refused or the
 // server fails, 2 for bad usage or configuration.
@@ -21,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // Exit statuses shared by every subcommand.
@@ -59,6 +61,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	}
+	if strings.HasPrefix(args[0], "-") {
+		// Flags without a command are serve's: "secureshare --listen :9090".
+		return runServe(args, stdout, stderr)
+	}
 	for _, c := range commands {
 		if c.name == args[0] {
 			return c.run(args[1:], stdout, stderr)
@@ -75,6 +81,7 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nWith no command, secureshare runs serve: a demo on http://127.0.0.1:8080.\n")
+	fmt.Fprintf(w, "\nWith no command, secureshare runs serve (with any flags given): "+
+		"a demo on http://127.0.0.1:8080.\n")
 	fmt.Fprintf(w, "Run 'secureshare <command> -h' for a command's flags.\n")
 }

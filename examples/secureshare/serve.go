@@ -206,7 +206,22 @@ func (s *server) listen() error {
 		return badUsage("--base-url %q is not an absolute URL", s.flags.baseURL)
 	}
 	s.prefix = strings.TrimSuffix(u.EscapedPath(), "/")
+	if s.flags.demoIDP() && !s.flags.forceDemoIDP &&
+		(!s.flags.demoWiki() || !isLoopbackHost(u.Hostname())) {
+		return badUsage("no --idp-metadata: the demo IdP, which signs anyone in " +
+			"without a password, serves only the demo Confluence on a loopback base URL. " +
+			"Give --idp-metadata for your IdP (or --demo-idp to run the demo IdP anyway)")
+	}
 	return nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // openStore opens the store and the share.Service over it.
@@ -410,11 +425,7 @@ func isHTTPLoopback(base string) bool {
 	if err != nil || u.Scheme != "http" {
 		return false
 	}
-	if u.Hostname() == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(u.Hostname())
-	return ip != nil && ip.IsLoopback()
+	return isLoopbackHost(u.Hostname())
 }
 
 // flagHint names the flag behind a sharehttp Config field.

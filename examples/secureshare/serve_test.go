@@ -274,10 +274,15 @@ func TestServeBadUsage(t *testing.T) {
 		{"store DSN", []string{"--store", "mysql://x"}, nil, "--store"},
 		{"missing metadata", []string{"--idp-metadata", "no-such-file.xml"}, nil,
 			"--idp-metadata no-such-file.xml"},
-		{"base URL not loopback http", []string{"--base-url", "http://share.example.com"}, nil,
-			"--base-url"},
+		{"base URL not loopback http", []string{"--base-url", "http://share.example.com",
+			"--demo-idp"}, nil, "--base-url"},
 		{"insecure cookies on https", []string{"--base-url", "https://share.example.com",
-			"--insecure-http-loopback"}, nil, "--insecure-http-loopback"},
+			"--insecure-http-loopback", "--demo-idp"}, nil, "--insecure-http-loopback"},
+		{"demo IdP on a public base URL", []string{"--base-url", "https://share.example.com"},
+			nil, "no --idp-metadata: the demo IdP"},
+		{"demo IdP with a real Confluence", []string{"--confluence-url",
+			"https://acme.atlassian.net", "--confluence-pat", "x"}, nil,
+			"no --idp-metadata: the demo IdP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -427,4 +432,13 @@ func TestRealIDPFromMetadata(t *testing.T) {
 			assert.Contains(t, page, "<h1>"+demoHomeTitle+"</h1>")
 		})
 	}
+}
+
+// TestFlagsWithoutCommandAreServes: "secureshare --listen ..." runs serve.
+func TestFlagsWithoutCommandAreServes(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--log-format", "xml"}, &stdout, &stderr)
+	assert.Equal(t, exitBadUsage, code)
+	assert.Contains(t, stderr.String(), "secureshare serve: --log-format")
+	assert.NotContains(t, stderr.String(), "unknown command")
 }

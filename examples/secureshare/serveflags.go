@@ -46,6 +46,7 @@ type serveFlags struct {
 	confluenceURL, confluenceEmail, confluenceToken, confluencePAT string
 	spKey, spCert                                                  string
 	insecureHTTPLoopback, insecureSet                              bool
+	forceDemoIDP                                                   bool
 	logFormat                                                      string
 	shutdownTimeout                                                time.Duration
 }
@@ -113,6 +114,9 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 		"insecure-http-loopback",
 		"cookies without Secure, for a plain-http base URL on loopback only "+
 			"(default: on exactly when the base URL is such)")
+	fs.Var(&onceBool{name: "demo-idp", p: &f.forceDemoIDP}, "demo-idp",
+		"serve the demo IdP (no password) even with a real Confluence or a base URL "+
+			"off loopback; only for trying the server out")
 	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
 		"how long to let requests finish on SIGINT or SIGTERM")

@@ -67,6 +67,9 @@ func TestACSRefusals(t *testing.T) {
 			if tt.check != "" {
 				assert.Equal(t, tt.check, failed[0].Reason)
 			}
+			logs := e.logs.String()
+			assert.Contains(t, logs, "sign-in refused", "the administrator's log says why")
+			assert.Contains(t, logs, "idp=acme")
 			assert.Empty(t, e.audit(share.EventLoginSucceeded))
 		})
 	}

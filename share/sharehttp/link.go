@@ -160,6 +160,12 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request, token str
 		return
 	}
 	if _, ok := h.idps[name]; !ok {
+		if d.IDP == "" {
+			// A name from the query string is the visitor's, never shown
+			// back: offer the configured IdPs instead.
+			h.chooseIDP(w, r)
+			return
+		}
 		h.message(w, r, http.StatusUnauthorized, "Sign-in not possible",
 			"This link needs a sign-in at "+name+", which is not configured here. "+
 				"Tell the person who shared the link.")

@@ -216,3 +216,31 @@ func TestAttachmentRoutes(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownIDPNameNotEchoed: an IdP name in the query string is the
+// visitor's text; an unknown one brings the IdP choice, never the text.
+func TestUnknownIDPNameNotEchoed(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, body := e.get(e.client, "/s/"+token+"?idp="+
+		url.QueryEscape("your VPN first. Call IT at +1-555-0100"))
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.NotContains(t, body, "Call IT")
+	assert.Contains(t, body, "Choose your organisation")
+	assert.Contains(t, body, "?idp=acme")
+
+	resp, _ = e.get(e.client, "/s/"+token+"?idp=acme")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "a configured name signs in")
+}
+
+// TestResumeWithoutCookie: coming back from the IdP without the resume
+// cookie (it lasts 15 minutes) says to open the link again, and does not
+// claim a sign-in.
+func TestResumeWithoutCookie(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	l, _ := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, body := e.get(e.client, "/saml/resume/"+l.ID)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.NotContains(t, body, "You are signed in")
+	assert.Contains(t, body, "Open the link you were given again")
+}

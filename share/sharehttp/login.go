@@ -2,9 +2,12 @@ package sharehttp
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
@@ -305,6 +308,14 @@ func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, e *idpEntr
 	msg := "Your identity provider's answer could not be accepted"
 	var ve *saml.ValidationError
 	var me *idp.MappingError
+	check := "other"
+	if errors.As(err, &ve) {
+		check = string(ve.Check)
+	}
+	// The viewer sees only the check; the administrator's log gets the
+	// whole error, which says what was compared.
+	h.log.WarnContext(r.Context(), "sharehttp: sign-in refused", slog.String("idp", name),
+		slog.String("check", check), slog.Any("error", err))
 	switch {
 	case errors.As(err, &me):
 		msg = "Your identity provider did not say who you are in a way this site " +
@@ -322,15 +333,16 @@ func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
 	linkID := r.PathValue("link")
 	c, err := r.Cookie(resumeCookiePrefix + linkID)
 	if err != nil {
-		h.message(w, r, http.StatusBadRequest, "Signed in",
-			"You are signed in. Open the link you were given again to see the page.")
+		h.message(w, r, http.StatusBadRequest, "Open the link again",
+			"This sign-in could not be matched to a link, perhaps because it took "+
+				"longer than "+strconv.Itoa(int(resumeLifetime/time.Minute))+" minutes. Open the link you were given again.")
 		return
 	}
 	h.clearResume(w, linkID)
 	l, err := h.svc.LinkByToken(r.Context(), c.Value)
 	if err != nil || l.ID != linkID {
-		h.message(w, r, http.StatusBadRequest, "Signed in",
-			"You are signed in. Open the link you were given again to see the page.")
+		h.message(w, r, http.StatusBadRequest, "Open the link again",
+			"This sign-in could not be matched to a link. Open the link you were given again.")
 		return
 	}
 	target := h.prefix + "/s/" + c.Value
