@@ -4,13 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // readyTimeout bounds the store check of /readyz.
@@ -71,69 +66,6 @@ func redactToken(path, prefix string) string {
 		tail = "/" + tail
 	}
 	return prefix + "/s/<token>" + tail
-}
-
-// routeClass groups paths into few label values for metrics.
-func routeClass(path, prefix string) string {
-	p := strings.TrimPrefix(path, prefix)
-	switch {
-	case p == "/healthz" || p == "/readyz" || p == "/metrics":
-		return strings.TrimPrefix(p, "/")
-	case p == "/saml/acs":
-		return "acs"
-	case strings.HasPrefix(p, "/saml/"):
-		return "saml"
-	case strings.HasPrefix(p, "/s/"):
-		return "link"
-	case strings.HasPrefix(p, demoIDPPath+"/"):
-		return "demo-idp"
-	}
-	return "other"
-}
-
-// metrics are the Prometheus metrics of the server, in a registry of its
-// own so that several servers (in tests) do not collide.
-type metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	prefix   string
-}
-
-// newMetrics registers the request metrics and the Go and process
-// collectors.
-func newMetrics(prefix string) *metrics {
-	m := &metrics{reg: prometheus.NewRegistry(), prefix: prefix,
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "secureshare_http_requests_total",
-			Help: "HTTP requests answered, by route class and status code.",
-		}, []string{"route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "secureshare_http_request_duration_seconds",
-			Help:    "Time to answer HTTP requests, by route class.",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"route"}),
-	}
-	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
-}
-
-// handler serves the metrics in the Prometheus text format.
-func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-}
-
-// wrap counts and times each request.
-func (m *metrics) wrap(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		route := routeClass(r.URL.Path, m.prefix)
-		m.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	})
 }
 
 // statusWriter records the status code written.

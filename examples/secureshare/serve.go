@@ -97,6 +97,8 @@ type server struct {
 	wiki    *httptest.Server // the demo Confluence; nil with a real one
 	links   []demoLink
 	metrics *metrics
+	idps    map[string]idp.Config
+	admin   *admin // nil when the admin pages are off
 
 	http      *http.Server
 	stopSweep context.CancelFunc
@@ -117,10 +119,14 @@ func newServer(ctx context.Context, f *serveFlags, log *slog.Logger) (_ *server,
 	if err := s.listen(); err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(s.prefix)
 	if err := s.openStore(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.newHandler(ctx); err != nil {
+		return nil, err
+	}
+	if s.admin, err = newAdmin(s); err != nil {
 		return nil, err
 	}
 	if f.demoWiki() {
@@ -129,7 +135,6 @@ func newServer(ctx context.Context, f *serveFlags, log *slog.Logger) (_ *server,
 		}
 	}
 
-	s.metrics = newMetrics(s.prefix)
 	s.http = &http.Server{Handler: s.metrics.wrap(s.accessLog(s.routes())),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
@@ -235,7 +240,7 @@ func (s *server) openStore(ctx context.Context) error {
 		return fmt.Errorf("opening the store: %w", err)
 	}
 	s.store = st
-	s.svc, err = share.NewService(share.Config{Store: st, Logger: s.log})
+	s.svc, err = share.NewService(share.Config{Store: s.metrics.countAudit(st), Logger: s.log})
 	return err
 }
 
@@ -262,7 +267,7 @@ func (s *server) newHandler(ctx context.Context) error {
 		SigningKey: sp.key, SigningCertificate: sp.cert, ReplayCache: s.store,
 		Content: confluence.NewCache(content, confluence.CacheConfig{}), Attachments: attach,
 		Render: confluence.RenderConfig{SiteURLs: sites}, InsecureCookies: insecure,
-		Logger: s.log})
+		AllowTestLogin: s.isAdmin, Logger: s.log})
 	var ce *sharehttp.ConfigError
 	if errors.As(err, &ce) {
 		return badUsage("%v%s", err, flagHint(ce.Field))
@@ -270,7 +275,7 @@ func (s *server) newHandler(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.handler = h
+	s.handler, s.idps = h, idps
 	if s.demoIDP != nil {
 		s.demoIDP.setSP(h.EntityID(), h.ACSURL())
 	}
@@ -314,7 +319,7 @@ func (s *server) contentSource(ctx context.Context) (confluence.Source,
 	confluence.AttachmentSource, []string, error) {
 	f := s.flags
 	if !f.demoWiki() {
-		return realConfluence(ctx, f)
+		return realConfluence(ctx, f, s.metrics.confluenceClient(nil))
 	}
 	wiki, err := newDemoWiki()
 	if err != nil {
@@ -322,7 +327,7 @@ func (s *server) contentSource(ctx context.Context) (confluence.Source,
 	}
 	s.wiki = httptest.NewTLSServer(wiki)
 	c, err := confluence.NewCloud(confluence.CloudConfig{BaseURL: s.wiki.URL,
-		HTTPClient: s.wiki.Client(), Email: "reader@example.com",
+		HTTPClient: s.metrics.confluenceClient(s.wiki.Client()), Email: "reader@example.com",
 		APIToken: "cloud-api-token"})
 	if err != nil {
 		return nil, nil, nil, err
@@ -330,20 +335,21 @@ func (s *server) contentSource(ctx context.Context) (confluence.Source,
 	return c, c, []string{s.wiki.URL + "/wiki"}, nil
 }
 
-// realConfluence is the Cloud or Data Center client the flags describe.
-func realConfluence(ctx context.Context, f *serveFlags) (confluence.Source,
+// realConfluence is the Cloud or Data Center client the flags describe,
+// sending its requests with hc.
+func realConfluence(ctx context.Context, f *serveFlags, hc *http.Client) (confluence.Source,
 	confluence.AttachmentSource, []string, error) {
 	sites := []string{f.confluenceURL}
 	if f.confluencePAT != "" {
 		c, err := confluence.NewDataCenter(ctx, confluence.DataCenterConfig{
-			BaseURL: f.confluenceURL, Token: f.confluencePAT})
+			BaseURL: f.confluenceURL, Token: f.confluencePAT, HTTPClient: hc})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--confluence-url: %w", err)
 		}
 		return c, c, sites, nil
 	}
 	c, err := confluence.NewCloud(confluence.CloudConfig{BaseURL: f.confluenceURL,
-		Email: f.confluenceEmail, APIToken: f.confluenceToken})
+		Email: f.confluenceEmail, APIToken: f.confluenceToken, HTTPClient: hc})
 	if err != nil {
 		return nil, nil, nil, badUsage("--confluence-url: %v", err)
 	}
@@ -362,6 +368,7 @@ func (s *server) routes() http.Handler {
 	if len(s.links) > 0 {
 		m.HandleFunc("GET "+s.prefix+"/{$}", s.serveDemoIndex)
 	}
+	s.mountAdmin(m)
 	m.Handle(s.prefix+"/", s.handler)
 	return m
 }
@@ -394,6 +401,7 @@ func (s *server) printBanner(w io.Writer) {
 			fmt.Fprintf(w, "  %s\n    %s\n", h.LinkURL(l.Token), l.About)
 		}
 	}
+	s.printAdminBanner(w)
 	fmt.Fprintln(w)
 }
 

@@ -28,10 +28,11 @@ start-up. --idp-metadata replaces the demo IdP with real ones, and
 Every flag can also come from the environment: --base-url from
 SECURESHARE_BASE_URL and so on (--idp-metadata from SECURESHARE_IDP_METADATA,
 comma-separated). A flag given on the command line wins. Prefer the
-environment for --confluence-token and --confluence-pat.
+environment for --confluence-token, --confluence-pat and --admin-password.
 
 Routes besides the handler's (see share/sharehttp): GET /healthz (the process
-is alive), GET /readyz (the store answers), GET /metrics (Prometheus).
+is alive), GET /readyz (the store answers), GET /metrics (Prometheus), and
+the admin pages under /admin/ (sign in with --admin-user and --admin-password).
 
 Exit status: 0 after a clean shutdown on SIGINT or SIGTERM, 1 when serving
 fails, 2 for bad usage or configuration.
@@ -45,6 +46,7 @@ type serveFlags struct {
 	idpMetadata                                                    []string
 	confluenceURL, confluenceEmail, confluenceToken, confluencePAT string
 	spKey, spCert                                                  string
+	adminUser, adminPassword                                       string
 	insecureHTTPLoopback, insecureSet                              bool
 	forceDemoIDP                                                   bool
 	logFormat                                                      string
@@ -117,6 +119,9 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 	fs.Var(&onceBool{name: "demo-idp", p: &f.forceDemoIDP}, "demo-idp",
 		"serve the demo IdP (no password) even with a real Confluence or a base URL "+
 			"off loopback; only for trying the server out")
+	str(&f.adminUser, "admin-user", "the admin pages' `USER` (default: admin)")
+	str(&f.adminPassword, "admin-password", "the admin pages' `PASSWORD`; without it the "+
+		"admin pages are off, except in the demo, which generates one in DIR")
 	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
 		"how long to let requests finish on SIGINT or SIGTERM")
