@@ -184,6 +184,7 @@ func (a *admin) routes() *http.ServeMux {
 	a.linkRoutes(m)
 	a.spaceRoutes(m)
 	a.infoRoutes(m)
+	a.idpRoutes(m)
 	return m
 }
 

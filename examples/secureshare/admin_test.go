@@ -308,7 +308,7 @@ func TestAdminInfoPages(t *testing.T) {
 	c := browser(t)
 	adminSignIn(t, d, c)
 	_, page := adminGet(t, d, c, "/admin/sp")
-	h := d.s.handler
+	h := d.s.handler()
 	for _, want := range []string{h.EntityID(), h.ACSURL(), h.DefaultRelayState(),
 		"Single sign-on URL", "Audience URI", "Default RelayState", "EmailAddress",
 		"firstName", "lastName", "Matches regex", nameIDEmail} {

@@ -15,10 +15,6 @@ import (
 // nameIDEmail is the NameID format the guides ask IdPs to send.
 const nameIDEmail = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
-// certWarning is how long before a certificate's expiry the IdPs page
-// warns.
-const certWarning = 30 * 24 * time.Hour
-
 // auditKinds are the kinds the audit filter offers.
 var auditKinds = []share.EventKind{share.EventLinkCreated, share.EventLinkRevoked,
 	share.EventLinkReenabled, share.EventLinkChanged, share.EventLinkOpened,
@@ -31,21 +27,6 @@ type spData struct {
 	EntityID, ACSURL, RelayState, MetadataURL, NameIDFormat string
 }
 
-// idpRow is one configured IdP.
-type idpRow struct {
-	Name, EntityID, SSOURL, Binding, Preset string
-	Mapping                                 idp.AttributeMapping
-	Certs                                   []certRow
-	TestURL                                 string
-}
-
-// certRow is one signing certificate of an IdP.
-type certRow struct {
-	Subject  string
-	NotAfter time.Time
-	Warning  string
-}
-
 // auditData is what the audit page shows.
 type auditData struct {
 	Kinds                      []share.EventKind
@@ -55,48 +36,22 @@ type auditData struct {
 	Since, Until               string
 }
 
-// infoRoutes adds the SP, IdPs and audit pages to m.
+// infoRoutes adds the SP and audit pages to m.
 func (a *admin) infoRoutes(m *http.ServeMux) {
 	b := a.base
 	m.Handle("GET "+b+"/sp", a.auth(a.serveSP))
-	m.Handle("GET "+b+"/idps", a.auth(a.serveIDPs))
 	m.Handle("GET "+b+"/audit", a.auth(a.serveAudit))
 	m.Handle("GET "+b+"/audit.csv", a.auth(a.serveAuditCSV))
 }
 
 // serveSP shows what an IdP needs to know about us, with vendor guides.
 func (a *admin) serveSP(w http.ResponseWriter, r *http.Request, v *adminView) {
-	h := a.s.handler
+	h := a.s.handler()
 	v.Title, v.Nav = "Service provider", "sp"
 	v.Data = spData{EntityID: h.EntityID(), ACSURL: h.ACSURL(),
 		RelayState: h.DefaultRelayState(), MetadataURL: h.MetadataURL(),
 		NameIDFormat: nameIDEmail}
 	a.render(w, r, http.StatusOK, "sp", v)
-}
-
-// serveIDPs lists the configured IdPs with their certificates.
-func (a *admin) serveIDPs(w http.ResponseWriter, r *http.Request, v *adminView) {
-	now := time.Now()
-	var rows []idpRow
-	for _, name := range a.s.idpNames() {
-		c := a.s.idps[name]
-		row := idpRow{Name: name, EntityID: c.EntityID, SSOURL: c.SSOURL,
-			Binding: c.Binding().String(), Preset: presetTitle(c.Preset), Mapping: c.Mapping,
-			TestURL: a.s.prefix + "/saml/test/" + url.PathEscape(name)}
-		for _, cert := range c.SigningCertificates {
-			cr := certRow{Subject: cert.Subject.String(), NotAfter: cert.NotAfter}
-			switch {
-			case now.After(cert.NotAfter):
-				cr.Warning = "expired"
-			case cert.NotAfter.Sub(now) < certWarning:
-				cr.Warning = "expires within 30 days"
-			}
-			row.Certs = append(row.Certs, cr)
-		}
-		rows = append(rows, row)
-	}
-	v.Title, v.Nav, v.Data = "Identity providers", "idps", rows
-	a.render(w, r, http.StatusOK, "idps", v)
 }
 
 // serveAudit shows the audit events the filter selects, newest page first
@@ -167,7 +122,7 @@ func auditFilter(q url.Values) (share.AuditFilter, error) {
 
 // idpNames are the configured IdPs' names, sorted.
 func (s *server) idpNames() []string {
-	return slices.Sorted(maps.Keys(s.idps))
+	return slices.Sorted(maps.Keys(s.idpMap()))
 }
 
 // presetTitle is a preset's product name.

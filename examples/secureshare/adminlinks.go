@@ -170,7 +170,7 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 func (a *admin) showURL(w http.ResponseWriter, r *http.Request, v *adminView, l share.Link,
 	token, verb string) {
 	v.Title, v.Nav = "Link "+verb, "links"
-	v.Data = linkResult{Link: l, URL: a.s.handler.LinkURL(token), Verb: verb}
+	v.Data = linkResult{Link: l, URL: a.s.handler().LinkURL(token), Verb: verb}
 	a.render(w, r, http.StatusOK, "linkURL", v)
 }
 

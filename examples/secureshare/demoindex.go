@@ -31,12 +31,12 @@ func (s *server) serveDemoIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := indexData{Nonce: base64.RawURLEncoding.EncodeToString(b[:]),
-		MetadataURL: s.handler.MetadataURL()}
+		MetadataURL: s.handler().MetadataURL()}
 	if s.demoIDP != nil {
 		data.IDPURL = s.prefix + demoIDPPath + "/metadata"
 	}
 	for _, l := range s.links {
-		data.Links = append(data.Links, indexLink{URL: s.handler.LinkURL(l.Token), About: l.About})
+		data.Links = append(data.Links, indexLink{URL: s.handler().LinkURL(l.Token), About: l.About})
 	}
 	var buf bytes.Buffer
 	if err := indexPage.Execute(&buf, data); err != nil {

@@ -75,7 +75,7 @@ func TestMetricsCountLoginFailuresAndLogouts(t *testing.T) {
 	resp, err = c.Do(req)
 	require.NoError(t, err)
 	_ = body(t, resp)
-	resp, err = browser(t).PostForm(d.s.handler.ACSURL(),
+	resp, err = browser(t).PostForm(d.s.handler().ACSURL(),
 		map[string][]string{"SAMLResponse": {"bm90IFhNTA=="}, "RelayState": {"nope"}})
 	require.NoError(t, err)
 	_ = body(t, resp)

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -92,13 +94,22 @@ type server struct {
 
 	store   *store.Store
 	svc     *share.Service
-	handler *sharehttp.Handler
 	demoIDP *demoIDP         // nil with real IdPs
 	wiki    *httptest.Server // the demo Confluence; nil with a real one
 	links   []demoLink
 	metrics *metrics
-	idps    map[string]idp.Config
 	admin   *admin // nil when the admin pages are off
+
+	// hcfg is every handler setting but the IdPs. Each generation of the
+	// handler is built from it, so that they share the Service, the
+	// replay cache (the store) and the content cache.
+	hcfg sharehttp.Config
+	live atomic.Pointer[generation]
+
+	idpMu      sync.Mutex            // serialises IdP changes; guards stored
+	flagIDPs   map[string]idp.Config // from --idp-metadata, or the demo IdP
+	stored     map[string]*storedIDP // configured on the admin pages
+	refreshers sync.WaitGroup
 
 	http      *http.Server
 	stopSweep context.CancelFunc
@@ -165,6 +176,7 @@ func (s *server) close() {
 	if s.stopSweep != nil {
 		s.stopSweep()
 	}
+	s.stopRefreshers()
 	if s.ln != nil {
 		_ = s.ln.Close()
 	}
@@ -244,14 +256,15 @@ func (s *server) openStore(ctx context.Context) error {
 	return err
 }
 
-// newHandler builds the sharehttp handler with its IdPs and content.
+// newHandler builds the sharehttp handler with the IdPs of the flags (or
+// the demo IdP) and those kept in the store, and starts refreshing the
+// metadata of the stored ones that have a URL.
 func (s *server) newHandler(ctx context.Context) error {
 	sp, err := s.spKeyPair()
 	if err != nil {
 		return err
 	}
-	idps, err := s.identityProviders(ctx)
-	if err != nil {
+	if s.flagIDPs, err = s.identityProviders(ctx); err != nil {
 		return err
 	}
 	content, attach, sites, err := s.contentSource(ctx)
@@ -262,12 +275,13 @@ func (s *server) newHandler(ctx context.Context) error {
 	if !s.flags.insecureSet {
 		insecure = isHTTPLoopback(s.baseURL)
 	}
-
-	h, err := sharehttp.New(sharehttp.Config{Service: s.svc, IDPs: idps, BaseURL: s.baseURL,
+	s.hcfg = sharehttp.Config{Service: s.svc, BaseURL: s.baseURL,
 		SigningKey: sp.key, SigningCertificate: sp.cert, ReplayCache: s.store,
 		Content: confluence.NewCache(content, confluence.CacheConfig{}), Attachments: attach,
 		Render: confluence.RenderConfig{SiteURLs: sites}, InsecureCookies: insecure,
-		AllowTestLogin: s.isAdmin, Logger: s.log})
+		AllowTestLogin: s.isAdmin, Logger: s.log}
+
+	h, err := s.buildHandler(s.flagIDPs)
 	var ce *sharehttp.ConfigError
 	if errors.As(err, &ce) {
 		return badUsage("%v%s", err, flagHint(ce.Field))
@@ -275,11 +289,11 @@ func (s *server) newHandler(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.handler, s.idps = h, idps
+	s.live.Store(&generation{h: h, idps: s.flagIDPs})
 	if s.demoIDP != nil {
 		s.demoIDP.setSP(h.EntityID(), h.ACSURL())
 	}
-	return nil
+	return s.loadStoredIDPs(ctx)
 }
 
 // spKeyPair is the SP's key from --sp-key and --sp-cert, or the one kept
@@ -369,7 +383,7 @@ func (s *server) routes() http.Handler {
 		m.HandleFunc("GET "+s.prefix+"/{$}", s.serveDemoIndex)
 	}
 	s.mountAdmin(m)
-	m.Handle(s.prefix+"/", s.handler)
+	m.Handle(s.prefix+"/", http.HandlerFunc(s.serveLive))
 	return m
 }
 
@@ -386,7 +400,7 @@ func (s *server) startSweep() {
 
 // printBanner tells the operator where everything is.
 func (s *server) printBanner(w io.Writer) {
-	h := s.handler
+	h := s.handler()
 	fmt.Fprintf(w, "Secure Share is serving at %s\n\n", s.baseURL)
 	fmt.Fprintf(w, "Service provider (enter these at your IdP):\n")
 	fmt.Fprintf(w, "  metadata   %s\n  entity ID  %s\n  ACS URL    %s\n", h.MetadataURL(),

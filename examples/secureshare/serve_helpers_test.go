@@ -60,7 +60,7 @@ func (d *demo) link(key string) (linkURL, token string) {
 	d.t.Helper()
 	for _, l := range d.s.links {
 		if l.Key == key {
-			return d.s.handler.LinkURL(l.Token), l.Token
+			return d.s.handler().LinkURL(l.Token), l.Token
 		}
 	}
 	d.t.Fatalf("no demo link %q", key)
@@ -151,7 +151,7 @@ func signIn(t *testing.T, d *demo, c *http.Client, linkURL, email string) (*http
 
 	posts := forms(page)
 	require.Len(t, posts, 1)
-	require.Equal(t, d.s.handler.ACSURL(), posts[0].action)
+	require.Equal(t, d.s.handler().ACSURL(), posts[0].action)
 	require.NotEmpty(t, posts[0].values.Get("SAMLResponse"))
 	require.NotEmpty(t, posts[0].values.Get("RelayState"))
 	return submit(t, c, resp.Request.URL, posts[0])

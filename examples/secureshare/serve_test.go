@@ -178,7 +178,7 @@ func TestDemoIndexAndMetadata(t *testing.T) {
 
 	resp, md := get(t, c, d.url("/saml/metadata"))
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, md, d.s.handler.ACSURL())
+	assert.Contains(t, md, d.s.handler().ACSURL())
 	resp, md = get(t, c, d.url(demoIDPPath+"/metadata"))
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, md, "IDPSSODescriptor")
@@ -194,7 +194,7 @@ func TestDemoIDPRefusesOtherRequests(t *testing.T) {
 		require.NoError(t, err)
 		return u
 	}
-	h := d.s.handler
+	h := d.s.handler()
 	tests := []struct {
 		name   string
 		url    string
@@ -416,14 +416,14 @@ func TestRealIDPFromMetadata(t *testing.T) {
 			assert.Equal(t, "idp.partner.example", loc.Host, "sent to the real IdP")
 			relay := loc.Query().Get("RelayState")
 
-			v, err := p.PostValue(samltest.ResponseOptions{Destination: d.s.handler.ACSURL(),
-				Audience: d.s.handler.EntityID(), InResponseTo: relay,
+			v, err := p.PostValue(samltest.ResponseOptions{Destination: d.s.handler().ACSURL(),
+				Audience: d.s.handler().EntityID(), InResponseTo: relay,
 				NameID: "pat@partner.example", SignAssertion: true,
 				Attributes: []saml.Attribute{
 					{Name: "email", Values: []string{"pat@partner.example"}},
 					{Name: "groups", Values: []string{"partners"}}}})
 			require.NoError(t, err)
-			resp, err = c.PostForm(d.s.handler.ACSURL(),
+			resp, err = c.PostForm(d.s.handler().ACSURL(),
 				url.Values{"SAMLResponse": {v}, "RelayState": {relay}})
 			require.NoError(t, err)
 			page := body(t, resp)

@@ -61,9 +61,10 @@ type Config struct {
 	// EntityID is the SP entity ID; empty means BaseURL + "/saml/metadata",
 	// the usual convention, so the metadata URL is the entity ID.
 	EntityID string
-	// SigningKey signs AuthnRequests for IdPs that want them signed
-	// (idp.Config.SignAuthnRequests) and logout messages. Nil sends them
-	// unsigned; an IdP that wants signed requests is then refused by New.
+	// SigningKey signs every AuthnRequest and logout message, and the SP
+	// metadata then says AuthnRequestsSigned="true". Nil sends them
+	// unsigned; an IdP that wants signed requests
+	// (idp.Config.SignAuthnRequests) is then refused by New.
 	SigningKey crypto.Signer
 	// SigningCertificate is SigningKey's certificate, published in the SP
 	// metadata. Required when SigningKey is set.

@@ -427,3 +427,40 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		})
 	}
 }
+
+// TestKeySignsEveryAuthnRequest: with a signing key the SP metadata says
+// AuthnRequestsSigned="true", so requests are signed for every IdP, also
+// one whose metadata did not ask (SimpleSAMLphp refuses unsigned requests
+// from an SP whose metadata promises signatures). Without a key neither is
+// claimed nor done.
+func TestKeySignsEveryAuthnRequest(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	cfg := e.cfg
+	require.False(t, cfg.IDPs["acme"].SignAuthnRequests)
+
+	login := func(h *Handler) url.Values {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", e.srv.URL+"/saml/login/acme", nil))
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		loc, err := url.Parse(rec.Header().Get("Location"))
+		require.NoError(t, err)
+		return loc.Query()
+	}
+	metadata := func(h *Handler) string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", e.srv.URL+"/saml/metadata", nil))
+		return rec.Body.String()
+	}
+
+	q := login(e.h)
+	assert.Empty(t, q.Get("Signature"))
+	assert.Contains(t, metadata(e.h), `AuthnRequestsSigned="false"`)
+
+	cfg.SigningKey, cfg.SigningCertificate = mustKey(t), e.idp.Certificate()
+	h, err := New(cfg)
+	require.NoError(t, err)
+	q = login(h)
+	assert.Equal(t, saml.AlgRSASHA256, q.Get("SigAlg"))
+	assert.NotEmpty(t, q.Get("Signature"))
+	assert.Contains(t, metadata(h), `AuthnRequestsSigned="true"`)
+}

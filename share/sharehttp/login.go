@@ -81,7 +81,10 @@ func (h *Handler) testPath(name string) string {
 // returnTo.
 func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request, name, returnTo string) {
 	e := h.idps[name]
-	b, id, err := h.builder(e.cfg.SignAuthnRequests)
+	// With a signing key every AuthnRequest is signed, as the SP metadata
+	// says (AuthnRequestsSigned="true"): IdPs that read that attribute
+	// refuse unsigned requests even when their own metadata does not ask.
+	b, id, err := h.builder(e.cfg.SignAuthnRequests || h.signed != nil)
 	if err != nil {
 		h.fail(w, r, "building AuthnRequest", err)
 		return
