@@ -85,6 +85,18 @@ func (b *browser) post(u string, vals url.Values) page {
 	return b.do(req, err)
 }
 
+// postSameOrigin posts vals to u as a form sent from a page of origin,
+// as a browser does when a person presses a button there.
+func (b *browser) postSameOrigin(u, origin string, vals url.Values) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(vals.Encode()))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+	}
+	return b.do(req, err)
+}
+
 // do sends req and saves the page it ends on.
 func (b *browser) do(req *http.Request, err error) page {
 	b.t.Helper()

@@ -18,6 +18,22 @@
 // IdP, fills in the IdP's login form, follows the IdP's auto-submit form
 // back to the ACS and reads the shared page.
 //
+// The IdPs are SimpleSAMLphp, LemonLDAP::NG, pysaml2 and Lasso from Debian
+// and saml-idp from npm. pysaml2 and Lasso are libraries: the web servers
+// around them (users with passwords, a login form, an IdP session, SSO in
+// both bindings, IdP-initiated sign-in and Single Logout) are ours, in
+// testdata/pysaml2_idp.py and testdata/lasso_idp.py, run by Debian's
+// /usr/bin/python3.
+//
+// serve cannot allow IdP-initiated sign-in for an IdP from its flags, so
+// each test first shows such a response refused. It then restarts the
+// server without the flag IdPs, adds the IdP again on the admin pages
+// (admin session, CSRF token, metadata URL, "Allow IdP-initiated
+// sign-in"), and checks that the IdP's unsolicited response lands on the
+// default relay state with a session, and, where the IdP supports Single
+// Logout, that a logout started here (POST /saml/logout) or at the IdP
+// ends both sessions.
+//
 // SECURESHARE_INTEROP_LOGS=DIR keeps every test's logs (the server's, the
 // IdP's and the pages seen) in DIR/TEST; without it they go to a temporary
 // directory and are printed when a test fails. SECURESHARE_INTEROP_CACHE

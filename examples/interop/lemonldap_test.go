@@ -65,10 +65,15 @@ func TestLemonLDAPNG(t *testing.T) {
 		outsider:      credentials{user: "bob", password: "bob-password"},
 		outsiderEmail: "bob@elsewhere.example",
 		wrongPassword: &credentials{user: "alice", password: "not-alices-password"},
-		idpInitiatedURL: base + "/saml/singleSignOn?IDPInitiated=1&spConfKey=sp&RelayState=" +
-			"%2Fs%2F",
+		// No RelayState: the sign-in lands on our default relay state.
+		idpInitiatedURL: base + "/saml/singleSignOn?IDPInitiated=1&spConfKey=sp",
 		attributes: map[string]string{"email": "alice@partner.example", "firstName": "Alice",
 			"lastName": "Partner", "groups": "partners", "uid": "alice"},
+		metadataURL:  base + "/saml/metadata",
+		singleLogout: true,
+		// The portal's own logout (/?logout=1) ends its session without a
+		// LogoutRequest to us (no iframe in its page), so only the logout
+		// started here is covered.
 	})
 }
 

@@ -88,5 +88,6 @@ func TestSAMLIDP(t *testing.T) {
 		idpInitiatedURL: base + "/",
 		attributes: map[string]string{"email": "alice@partner.example", "firstName": "Alice",
 			"lastName": "Partner", "groups": "partners", "uid": "alice"},
+		metadataURL: base + "/metadata",
 	})
 }

@@ -45,7 +45,21 @@ type idpUnderTest struct {
 	// attributes are attribute names and one value each that the Test
 	// Configuration report must list.
 	attributes map[string]string
+	// metadataURL is the IdP's metadata URL, for adding it on the admin
+	// pages with IdP-initiated sign-in allowed; empty skips the scenarios
+	// that need it.
+	metadataURL string
+	// singleLogout is true when the IdP answers our LogoutRequest (SAML
+	// 2.0 Profiles, section 4.4) with a LogoutResponse to our SLO endpoint.
+	singleLogout bool
+	// idpLogoutURL starts a logout at the IdP that sends us a
+	// LogoutRequest; empty when the suite has no way to start one.
+	idpLogoutURL string
 }
+
+// adminSuffix names the IdP added on the admin pages: the redirect name
+// with this suffix.
+const adminSuffix = "-admin"
 
 // runScenarios signs in through the IdP in every way the suite covers.
 func runScenarios(t *testing.T, s *server, logs string, idp idpUnderTest) {
@@ -105,13 +119,13 @@ func runScenarios(t *testing.T, s *server, logs string, idp idpUnderTest) {
 		assert.True(t, sameHost(p.url, idp.ssoURL), "the link did not ask for a sign-in again")
 	})
 
-	t.Run("IdP-initiated response is refused (serve cannot allow it)", func(t *testing.T) {
+	t.Run("IdP-initiated response is refused while not allowed", func(t *testing.T) {
 		if idp.idpInitiatedURL == "" {
 			t.Skip("this IdP cannot start an IdP-initiated sign-in")
 		}
-		// serve builds its IdP configurations from --idp-metadata alone and
-		// has no way to set idp.Config.AllowIDPInitiated, so the response
-		// must be refused as unsolicited and start no session.
+		// An IdP from --idp-metadata has AllowIDPInitiated off (no flag
+		// sets it), so the response must be refused as unsolicited and
+		// start no session.
 		b := newBrowser(t, logs, "idp-initiated")
 		p, err := b.signIn(b.get(idp.idpInitiatedURL), idp.member, acs)
 		require.NoError(t, err)
@@ -138,6 +152,8 @@ func runScenarios(t *testing.T, s *server, logs string, idp idpUnderTest) {
 		}
 		assertNoSession(t, s, b)
 	})
+
+	runAdminScenarios(t, s, logs, idp)
 }
 
 // assertSharedPage checks that p is the shared DEMO home page with its

@@ -68,6 +68,9 @@ type server struct {
 	base     string
 	proc     *process
 	metadata []byte // our SP metadata, as /saml/metadata served it
+	// placeholder is the --idp-metadata value of the placeholder IdP, for a
+	// restart that serves no real IdP from the flags.
+	placeholder string
 }
 
 // startServer starts the reference server with a placeholder IdP (the
@@ -80,7 +83,8 @@ func startServer(t *testing.T, logs string) *server {
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", s.port)
 	placeholder := filepath.Join(s.dataDir, "placeholder-idp.xml")
 	require.NoError(t, os.WriteFile(placeholder, placeholderMetadata(t), 0o600))
-	s.restart("placeholder=" + placeholder)
+	s.placeholder = "placeholder=" + placeholder
+	s.restart(s.placeholder)
 
 	resp, err := http.Get(s.base + "/saml/metadata")
 	require.NoError(t, err)

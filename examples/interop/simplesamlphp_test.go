@@ -54,10 +54,14 @@ func TestSimpleSAMLphp(t *testing.T) {
 		outsider:      credentials{user: "bob", password: "bob-password"},
 		outsiderEmail: "bob@elsewhere.example",
 		wrongPassword: &credentials{user: "alice", password: "not-alices-password"},
-		idpInitiatedURL: sso + "?spentityid=" + url.QueryEscape(s.url("/saml/metadata")) +
-			"&RelayState=" + url.QueryEscape("/s/"),
+		// No RelayState: the sign-in lands on our default relay state.
+		idpInitiatedURL: sso + "?spentityid=" + url.QueryEscape(s.url("/saml/metadata")),
 		attributes: map[string]string{"email": "alice@partner.example", "firstName": "Alice",
 			"lastName": "Partner", "groups": "partners", "uid": "alice"},
+		metadataURL:  mdURL,
+		singleLogout: true,
+		idpLogoutURL: base + "/saml2/idp/SingleLogoutService.php?ReturnTo=" +
+			url.QueryEscape(s.url("/s/")),
 	})
 }
 
@@ -161,7 +165,7 @@ $config = [
 
 // simpleSAMLphpHosted is the hosted IdP. The emailAddress NameID is taken
 // from the email attribute; both the Response and the Assertion are signed
-// with RSA-SHA256. validate.authnrequest puts WantAuthnRequestsSigned in the
+// with RSA-SHA256, and so are logout messages. validate.authnrequest puts WantAuthnRequestsSigned in the
 // IdP's metadata, so our server signs its AuthnRequests: SimpleSAMLphp
 // refuses unsigned ones anyway, because our SP metadata says
 // AuthnRequestsSigned="true".
@@ -175,6 +179,8 @@ $metadata['{{.Base}}/saml2/idp/metadata.php'] = [
     'saml20.sign.response' => true,
     'saml20.sign.assertion' => true,
     'validate.authnrequest' => true,
+    'sign.logout' => true,
+    'validate.logout' => true,
     'simplesaml.nameidattribute' => 'email',
     'NameIDFormat' => [
         'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
