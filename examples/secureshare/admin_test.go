@@ -154,6 +154,30 @@ func TestAdminCSRF(t *testing.T) {
 	body(t, resp)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "foreign origin")
 
+	// What browsers send: Sec-Fetch-Site decides, and "Origin: null"
+	// (from our no-referrer pages) is not held against a same-origin form.
+	for _, h := range []struct {
+		site, origin string
+		want         int
+	}{
+		{"cross-site", "https://evil.example", http.StatusForbidden},
+		{"same-site", "null", http.StatusForbidden},
+		{"cross-site", "", http.StatusForbidden},
+	} {
+		req, err := http.NewRequest(http.MethodPost, d.url("/admin/links"),
+			strings.NewReader(fields.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", h.site)
+		if h.origin != "" {
+			req.Header.Set("Origin", h.origin)
+		}
+		resp, err = c.Do(req)
+		require.NoError(t, err)
+		body(t, resp)
+		assert.Equal(t, h.want, resp.StatusCode, "Sec-Fetch-Site %s, Origin %q", h.site, h.origin)
+	}
+
 	links, _, err := d.s.svc.ListLinks(t.Context(), share.LinkQuery{Space: demoSpace,
 		PageID: ""})
 	require.NoError(t, err)
@@ -407,4 +431,28 @@ func mustGet(t *testing.T, c *http.Client, u string) *http.Response {
 	resp, err := c.Get(u)
 	require.NoError(t, err)
 	return resp
+}
+
+// TestAdminFormFromOwnPageInBrowser: a browser posting one of our forms
+// sends Sec-Fetch-Site: same-origin and, because our pages are served with
+// Referrer-Policy: no-referrer, Origin: null. That must be accepted.
+func TestAdminFormFromOwnPageInBrowser(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	_, page := adminGet(t, d, c, "/admin/links")
+	fields := url.Values{"space": {demoSpace}, "scope": {"space"}, "groups": {"partners"},
+		"title": {"From the browser"}}
+	fields.Set("csrf", formWith(t, page, "/admin/links").values.Get("csrf"))
+	req, err := http.NewRequest(http.MethodPost, d.url("/admin/links"),
+		strings.NewReader(fields.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", "null")
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	text := body(t, resp)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, text)
+	assert.Contains(t, text, "From the browser")
 }
