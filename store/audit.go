@@ -11,20 +11,23 @@ import (
 // reads it.
 const auditColumns = `id, at, kind, actor, idp, link_id, space, page_id, reason, detail`
 
-// AppendAudit implements [share.AuditStore].
+// AppendAudit implements [share.AuditStore]. It returns nil only once e
+// is committed: on SQLite written with synchronous=FULL, so that it
+// survives a crash of the process or the machine. Concurrent calls share
+// commits (see the Store documentation), and a duplicate ID is an error
+// wrapping [share.ErrConflict] for its own caller only.
+//
+// When ctx ends before the outcome is known, AppendAudit returns an error
+// wrapping ctx.Err(). The event may then still be stored, as with any
+// request whose answer is lost; a retry with the same ID reports
+// ErrConflict if it was. After [Store.Close] AppendAudit returns
+// [ErrClosed].
 func (s *Store) AppendAudit(ctx context.Context, e share.AuditEvent) error {
 	if err := s.check(); err != nil {
 		return err
 	}
 
-	_, err := s.db.exec(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Time.UnixMicro(), string(e.Kind), e.Actor, e.IDP, e.LinkID, e.Space, e.PageID,
-		e.Reason, e.Detail)
-	if s.db.isConflict(err) {
-		return fmt.Errorf("store: appending audit event %q: %w", e.ID, share.ErrConflict)
-	}
-	if err != nil {
+	if err := s.audit.append(ctx, e); err != nil {
 		return fmt.Errorf("store: appending audit event %q: %w", e.ID, err)
 	}
 	return nil

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,5 +98,33 @@ func BenchmarkClaimAssertion(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkAppendAuditParallel appends audit events from several
+// goroutines at once, as link views do under load. Workers is the number
+// of goroutines, rounded up to a multiple of GOMAXPROCS.
+func BenchmarkAppendAuditParallel(b *testing.B) {
+	for _, name := range []string{"memory", "sqlite", "postgres"} {
+		for _, workers := range []int{1, 8, 64} {
+			b.Run(fmt.Sprintf("%s/workers=%d", name, workers), func(b *testing.B) {
+				s := benchStores(b)[name](b)
+				ctx := context.Background()
+				var n atomic.Int64
+				procs := runtime.GOMAXPROCS(0)
+				b.SetParallelism((workers + procs - 1) / procs)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						id := "e" + strconv.FormatInt(n.Add(1), 10)
+						e := share.AuditEvent{ID: id, Time: epoch, Kind: share.EventLinkOpened,
+							Actor: "x@partner.example", LinkID: "l1", Space: "ENG", PageID: "65541"}
+						if err := s.AppendAudit(ctx, e); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		}
 	}
 }

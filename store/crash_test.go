@@ -25,11 +25,17 @@ import (
 // TestCrashSafety kills; its value is "PATH ROUND".
 const crashEnv = "SECURESHARE_STORE_CRASH_CHILD"
 
-// crashWriters is how many goroutines write at once in the child.
-const crashWriters = 4
+// crashWriters is how many goroutines write links and events at once in
+// the child, and crashAppenders how many more append only events, so that
+// the kill often lands while a batch of several events is being committed.
+const (
+	crashWriters   = 4
+	crashAppenders = 16
+)
 
 // TestCrashSafety kills a process with SIGKILL while it writes links and
-// audit events to a SQLite store, several times over one file, and checks
+// audit events to a SQLite store, many events at once and so in shared
+// commits, several times over one file, and checks
 // after each kill that the file is intact and holds every write the
 // process reported as committed.
 func TestCrashSafety(t *testing.T) {
@@ -133,8 +139,9 @@ func missingWrites(t *testing.T, s *Store, committed map[string]bool) []string {
 
 // TestCrashChild is the writer that TestCrashSafety kills. Run directly,
 // it skips. Each writer goroutine creates a link, prints "committed link
-// ID", appends an audit event and prints "committed audit ID", until it is
-// killed.
+// ID", appends an audit event and prints "committed audit ID", and each
+// appender goroutine appends events and prints "committed audit ID",
+// until it is killed.
 func TestCrashChild(t *testing.T) {
 	env := os.Getenv(crashEnv)
 	if env == "" {
@@ -161,6 +168,11 @@ func TestCrashChild(t *testing.T) {
 			crashWrite(s, fmt.Sprintf("r%s-w%d", round, w), report)
 		})
 	}
+	for a := range crashAppenders {
+		wg.Go(func() {
+			crashAppend(s, fmt.Sprintf("r%s-a%d", round, a), report)
+		})
+	}
 	wg.Wait()
 }
 
@@ -182,6 +194,23 @@ func crashWrite(s *Store, prefix string, report func(string)) {
 
 		e := share.AuditEvent{ID: id, Time: now, Kind: share.EventLinkCreated, LinkID: id,
 			Detail: strings.Repeat("x", i%512)}
+		if err := s.AppendAudit(ctx, e); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
+		report("audit " + id)
+	}
+}
+
+// crashAppend appends events named after prefix, reporting each after it
+// is committed, until an error or a million events.
+func crashAppend(s *Store, prefix string, report func(string)) {
+	ctx := context.Background()
+	now := time.Now()
+	for i := range 1_000_000 {
+		id := fmt.Sprintf("%s-%d", prefix, i)
+		e := share.AuditEvent{ID: id, Time: now, Kind: share.EventLinkOpened, LinkID: prefix,
+			Detail: strings.Repeat("y", i%256)}
 		if err := s.AppendAudit(ctx, e); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)

@@ -43,6 +43,10 @@ type database interface {
 	inTx(ctx context.Context, fn func(q querier) error) error
 	// isConflict reports whether err is a unique or primary key violation.
 	isConflict(err error) bool
+	// isRowError reports whether err is a statement's failure caused by
+	// the data of a row (a constraint or a value refused), after which
+	// nothing of that statement is stored.
+	isRowError(err error) bool
 	close()
 }
 
@@ -89,6 +93,18 @@ func (d *sqlDB) isConflict(err error) bool {
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return true
+	}
+	return false
+}
+
+func (d *sqlDB) isRowError(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_TOOBIG:
 		return true
 	}
 	return false
@@ -150,6 +166,18 @@ func (d *pgDB) inTx(ctx context.Context, fn func(q querier) error) error {
 func (d *pgDB) isConflict(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+}
+
+func (d *pgDB) isRowError(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code[:min(2, len(pe.Code))] {
+	case "22", "23", "54": // data exception, integrity violation, limit exceeded
+		return true
+	}
+	return false
 }
 
 func (d *pgDB) close() { d.pool.Close() }

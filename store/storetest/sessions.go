@@ -20,6 +20,7 @@ func fullSession(name, idpName, nameID, sessionIndex string) share.Session {
 		IDHash: digest("session-" + name),
 		Profile: idp.Profile{
 			IDP:                   idpName,
+			Issuer:                "https://idp.partner.example/" + idpName,
 			Email:                 "x@partner.example",
 			FirstName:             "Ximena",
 			LastName:              "Ñúñez",
