@@ -91,6 +91,7 @@ func (c *Config) mapAssertion(a *saml.Assertion) (Profile, *mapping, error) {
 	m := &mapping{filled: map[int][]string{}, tried: map[string][]string{}}
 	p := Profile{
 		IDP:          c.Name,
+		Issuer:       a.Issuer,
 		NameID:       a.Subject,
 		SessionIndex: a.SessionIndex,
 		Attributes:   cloneAttributes(a.Attributes),

@@ -147,7 +147,8 @@ func TestMapPresets(t *testing.T) {
 	for _, tt := range vendorAssertions() {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Config{Name: "idp-" + tt.preset.String(), Preset: tt.preset, Mapping: tt.mapping}
-			a := &saml.Assertion{Subject: tt.nameID, SessionIndex: "_sess1", Attributes: tt.attrs}
+			a := &saml.Assertion{Issuer: "https://idp.example.com/" + tt.name, Subject: tt.nameID,
+				SessionIndex: "_sess1", Attributes: tt.attrs}
 
 			p, err := c.Map(a)
 			require.NoError(t, err)
@@ -159,6 +160,7 @@ func TestMapPresets(t *testing.T) {
 			assert.Equal(t, tt.want.GroupsOverage, p.GroupsOverage)
 			assert.Equal(t, tt.want.GroupsCaseInsensitive, p.GroupsCaseInsensitive)
 			assert.Equal(t, c.Name, p.IDP)
+			assert.Equal(t, a.Issuer, p.Issuer)
 			assert.Equal(t, tt.nameID, p.NameID)
 			assert.Equal(t, "_sess1", p.SessionIndex)
 			assert.Equal(t, tt.attrs, p.Attributes)

@@ -11,6 +11,10 @@ import (
 type Profile struct {
 	// IDP is the name of the IdP configuration that signed the person in.
 	IDP string
+	// Issuer is that IdP's entity ID, from the verified assertion. A name
+	// can be given to another IdP later; the entity ID tells whether the
+	// IdP that signed the person in is still the one configured under IDP.
+	Issuer string
 	// Email is the person's email address, always present and lower-cased
 	// in its domain part.
 	Email string

@@ -30,6 +30,11 @@ const (
 	EventSpaceSuspended EventKind = "space.suspended" // an admin suspended a space's links
 	EventSpaceResumed   EventKind = "space.resumed"   // an admin lifted a suspension
 	EventIDPChanged     EventKind = "idp.changed"     // an admin changed an IdP configuration
+
+	// Kinds a host records with [Service.Record] for its admin pages.
+	EventAdminSignedIn     EventKind = "admin.signed_in"      // an admin signed in
+	EventAdminSignInFailed EventKind = "admin.sign_in_failed" // a wrong admin user or password
+	EventAdminSignedOut    EventKind = "admin.signed_out"     // an admin signed out
 )
 
 // String returns the kind's stored form, such as "link.denied".

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/secureshare/secureshare/idp"
 )
@@ -373,6 +374,13 @@ func validateLink(l *Link, sp *Space) error {
 		return &ValidationError{Field: "PageID", Msg: "a space link names no page"}
 	case l.Scope != ScopeSpace && l.PageID == "":
 		return &ValidationError{Field: "PageID", Msg: "a page link needs a page ID"}
+	case l.PageID != "" && !isPageID(l.PageID):
+		return &ValidationError{Field: "PageID",
+			Msg: "a Confluence page ID is a number of at most 19 digits", Got: l.PageID}
+	case !isSpaceKey(l.Space):
+		return &ValidationError{Field: "Space",
+			Msg: "a space key has at most 255 characters and no spaces, slashes or control " +
+				"characters", Got: l.Space}
 	case l.CreatedBy == "":
 		return &ValidationError{Field: "CreatedBy", Msg: "the creating admin is required"}
 	}
@@ -479,4 +487,33 @@ func describeLink(l *Link) string {
 		}
 	}
 	return b.String()
+}
+
+// isPageID reports whether id can be a Confluence page ID: decimal digits
+// that fit an int64, without a leading zero.
+func isPageID(id string) bool {
+	if id == "" || len(id) > 19 || id[0] == '0' {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isSpaceKey reports whether key can be a Confluence space key: global
+// keys are letters and digits, personal ones start with "~" and carry a
+// user name or account ID, so only what no key holds is refused.
+func isSpaceKey(key string) bool {
+	if key == "" || len(key) > 255 {
+		return false
+	}
+	for _, c := range key {
+		if unicode.IsSpace(c) || unicode.IsControl(c) || c == '/' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

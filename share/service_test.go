@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,18 @@ func TestCreateLinkRefuses(t *testing.T) {
 		{name: "page link without page", edit: func(l *LinkSpec) { l.PageID = "" },
 			field: "PageID"},
 		{name: "no creator", edit: func(l *LinkSpec) { l.CreatedBy = "" }, field: "CreatedBy"},
+		{name: "page ID not a number", edit: func(l *LinkSpec) { l.PageID = "abc" },
+			field: "PageID"},
+		{name: "page ID too long", edit: func(l *LinkSpec) { l.PageID = "99999999999999999999" },
+			field: "PageID"},
+		{name: "page ID with leading zero", edit: func(l *LinkSpec) { l.PageID = "0100" },
+			field: "PageID"},
+		{name: "space key with a space", edit: func(l *LinkSpec) { l.Space = "EN G" },
+			field: "Space"},
+		{name: "space key with a slash", edit: func(l *LinkSpec) { l.Space = "ENG/../x" },
+			field: "Space"},
+		{name: "space key too long", edit: func(l *LinkSpec) { l.Space = strings.Repeat("E", 256) },
+			field: "Space"},
 		{name: "anonymous with rules", edit: func(l *LinkSpec) { l.Policy.Anonymous = true },
 			field: "Policy.Anonymous"},
 		{name: "anonymous in SSO space", space: Space{Key: "ENG", SSOEnforced: true},
@@ -174,6 +187,21 @@ func TestCreateLinkRefuses(t *testing.T) {
 			assert.Empty(t, st.links)
 			assert.Empty(t, st.events())
 		})
+	}
+}
+
+// TestCreateLinkAcceptsRealIDs: the largest page ID and personal space
+// keys (Cloud account IDs with colons) are accepted.
+func TestCreateLinkAcceptsRealIDs(t *testing.T) {
+	s, _, _ := newTestService(t)
+	for _, spec := range []LinkSpec{
+		{Space: "ENG", Scope: ScopePage, PageID: "9223372036854775807", CreatedBy: "a@corp.com",
+			Policy: Policy{Groups: []string{"x"}}},
+		{Space: "~557058:f2ad3f27-9d84-4a7d-b1f4-1a2b3c4d5e6f", Scope: ScopeSpace,
+			CreatedBy: "a@corp.com", Policy: Policy{Groups: []string{"x"}}},
+	} {
+		_, _, err := s.CreateLink(context.Background(), spec)
+		assert.NoError(t, err, spec.Space+" "+spec.PageID)
 	}
 }
 

@@ -23,6 +23,9 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/secureshare/secureshare/idp"
+	"github.com/secureshare/secureshare/share"
 )
 
 // adminPasswordFile keeps the demo's generated admin password in the data
@@ -45,10 +48,14 @@ const adminCSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-s
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // Failed sign-ins are limited per client address: a burst of
-// adminLoginBurst, then one every adminLoginEvery.
+// adminLoginBurst, then one every adminLoginEvery; and from all addresses
+// together: a burst of adminAllFailuresBurst, then one every
+// adminAllFailuresEvery, so that many addresses do not buy many guesses.
 const (
-	adminLoginBurst = 5
-	adminLoginEvery = 20 * time.Second
+	adminLoginBurst       = 5
+	adminLoginEvery       = 20 * time.Second
+	adminAllFailuresBurst = 50
+	adminAllFailuresEvery = 2 * time.Second
 )
 
 //go:embed admin.html admin.css admin.js
@@ -79,6 +86,9 @@ type admin struct {
 	mu       sync.Mutex
 	sessions map[string]*adminSession
 	failures map[string]*rate.Limiter
+	// allFailures limits failed sign-ins from all addresses together, so
+	// that rotating addresses does not buy more guesses.
+	allFailures *rate.Limiter
 }
 
 // adminSession is one signed-in admin.
@@ -106,7 +116,9 @@ func newAdmin(s *server) (*admin, error) {
 	a := &admin{s: s, user: user, password: password, file: file, base: s.prefix + "/admin",
 		origin: u.Scheme + "://" + u.Host, cookie: "__Host-secureshare-admin", path: "/",
 		secure: !insecure, sessions: map[string]*adminSession{},
-		failures: map[string]*rate.Limiter{}}
+		failures: map[string]*rate.Limiter{},
+		allFailures: rate.NewLimiter(rate.Every(adminAllFailuresEvery),
+			adminAllFailuresBurst)}
 	if insecure {
 		a.cookie, a.path = "secureshare-admin", s.prefix+"/"
 	}
@@ -218,7 +230,19 @@ func (a *admin) auth(h func(http.ResponseWriter, *http.Request, *adminView)) htt
 				a.forbidden(w, r, "The form was sent from another site.")
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			r.Body = http.MaxBytesReader(w, r.Body, adminMaxForm)
+			if err := parseAdminForm(r); err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					a.render(w, r, http.StatusRequestEntityTooLarge, "message", &adminView{
+						Title: "Too large", Base: a.base, Error: fmt.Sprintf(
+							"The form is larger than %d MiB; metadata can be at most %d MiB.",
+							adminMaxForm>>20, idp.DefaultMaxMetadataSize>>20)})
+					return
+				}
+				a.forbidden(w, r, "The form could not be read; reload the page and try again.")
+				return
+			}
 			got := r.PostFormValue("csrf")
 			if subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) != 1 {
 				a.forbidden(w, r, "The form has expired; reload the page and try again.")
@@ -227,6 +251,18 @@ func (a *admin) auth(h func(http.ResponseWriter, *http.Request, *adminView)) htt
 		}
 		h(w, r, &adminView{Base: a.base, CSRF: sess.csrf, User: a.user})
 	})
+}
+
+// adminMaxForm bounds an admin form: room for the largest metadata the idp
+// package reads (idp.DefaultMaxMetadataSize), pasted and URL-encoded.
+const adminMaxForm = 3 * idp.DefaultMaxMetadataSize
+
+// parseAdminForm reads a urlencoded or multipart form.
+func parseAdminForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(adminMaxForm)
+	}
+	return r.ParseForm()
 }
 
 // authenticated reports whether r carries a live admin session.
@@ -280,16 +316,18 @@ func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lim := a.failureLimiter(r)
-	if lim.Tokens() < 1 {
-		v.Error = "Too many failed sign-ins from your address. Wait a minute and try again."
+	if lim.Tokens() < 1 || a.allFailures.Tokens() < 1 {
+		v.Error = "Too many failed sign-ins. Wait a minute and try again."
 		a.render(w, r, http.StatusTooManyRequests, "login", v)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !a.checkPassword(r.PostFormValue("user"), r.PostFormValue("password")) {
 		lim.Allow()
+		a.allFailures.Allow()
 		a.s.log.WarnContext(r.Context(), "admin sign-in failed",
 			slog.String("client", clientAddr(r)))
+		a.audit(r, share.EventAdminSignInFailed, "from "+clientAddr(r))
 		v.Error = "Wrong user name or password."
 		a.render(w, r, http.StatusUnauthorized, "login", v)
 		return
@@ -304,6 +342,7 @@ func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int(adminSessionLifetime / time.Second), HttpOnly: true, Secure: a.secure,
 		SameSite: http.SameSiteStrictMode})
 	a.s.log.InfoContext(r.Context(), "admin signed in", slog.String("user", a.user))
+	a.audit(r, share.EventAdminSignedIn, "from "+clientAddr(r))
 	http.Redirect(w, r, a.base+"/links", http.StatusSeeOther)
 }
 
@@ -315,6 +354,16 @@ func (a *admin) checkPassword(user, password string) bool {
 	return subtle.ConstantTimeCompare(hu[:], wu[:])&subtle.ConstantTimeCompare(hp[:], wp[:]) == 1
 }
 
+// audit records an admin event, logging rather than failing when the
+// store cannot keep it.
+func (a *admin) audit(r *http.Request, kind share.EventKind, detail string) {
+	err := a.s.svc.Record(r.Context(), share.AuditEvent{Kind: kind, Actor: a.user,
+		Detail: detail})
+	if err != nil {
+		a.s.log.ErrorContext(r.Context(), "recording an admin event", slog.Any("error", err))
+	}
+}
+
 // failureLimiter is the failed sign-in limiter of r's client.
 func (a *admin) failureLimiter(r *http.Request) *rate.Limiter {
 	key := clientAddr(r)
@@ -323,7 +372,13 @@ func (a *admin) failureLimiter(r *http.Request) *rate.Limiter {
 	lim := a.failures[key]
 	if lim == nil {
 		if len(a.failures) > 10000 {
-			clear(a.failures)
+			// Forget the clients that have their whole allowance back;
+			// those still limited stay limited.
+			for k, l := range a.failures {
+				if l.Tokens() >= adminLoginBurst {
+					delete(a.failures, k)
+				}
+			}
 		}
 		lim = rate.NewLimiter(rate.Every(adminLoginEvery), adminLoginBurst)
 		a.failures[key] = lim
@@ -362,6 +417,7 @@ func (a *admin) serveLogout(w http.ResponseWriter, r *http.Request, _ *adminView
 	}
 	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: "", Path: a.path, MaxAge: -1,
 		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode})
+	a.audit(r, share.EventAdminSignedOut, "")
 	http.Redirect(w, r, a.base+"/login", http.StatusSeeOther)
 }
 
@@ -488,11 +544,21 @@ func parseLifetime(s string) (time.Duration, error) {
 			fmt.Sprint(days) != n {
 			return 0, fmt.Errorf("%q is not a number of days such as 30d", s)
 		}
+		if days > maxLifetimeDays {
+			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxLifetimeDays)
+		}
 		return time.Duration(days) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
 		return 0, fmt.Errorf("%q is not a lifetime such as 30d or 12h", s)
 	}
+	if d > maxLifetimeDays*24*time.Hour {
+		return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxLifetimeDays)
+	}
 	return d, nil
 }
+
+// maxLifetimeDays bounds the lifetimes an admin types, far below where a
+// time.Duration overflows.
+const maxLifetimeDays = 3653

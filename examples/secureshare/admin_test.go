@@ -109,6 +109,18 @@ func TestAdminSignIn(t *testing.T) {
 	assert.Equal(t, "/admin/login", resp.Request.URL.Path)
 	resp, _ = get(t, c, d.url("/admin/links"))
 	assert.Equal(t, "/admin/login", resp.Request.URL.Path, "signed out")
+
+	// Sign-ins, the failed one and the sign-out are in the audit log.
+	var kinds []share.EventKind
+	events, _, err := d.s.svc.QueryAudit(t.Context(), share.AuditFilter{})
+	require.NoError(t, err)
+	for _, e := range events {
+		if strings.HasPrefix(string(e.Kind), "admin.") {
+			kinds = append(kinds, e.Kind)
+		}
+	}
+	assert.Equal(t, []share.EventKind{share.EventAdminSignInFailed, share.EventAdminSignedIn,
+		share.EventAdminSignedOut}, kinds)
 }
 
 func TestAdminSignInRateLimited(t *testing.T) {
@@ -455,4 +467,42 @@ func TestAdminFormFromOwnPageInBrowser(t *testing.T) {
 	text := body(t, resp)
 	assert.Equal(t, http.StatusOK, resp.StatusCode, text)
 	assert.Contains(t, text, "From the browser")
+}
+
+// TestAdminLinkFormRefusals: names of IdPs that do not exist, page IDs
+// that are not Confluence's, and lifetimes past ten years are refused
+// with the reason, and nothing is created.
+func TestAdminLinkFormRefusals(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	before, _, err := d.s.svc.ListLinks(t.Context(), share.LinkQuery{})
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		name   string
+		fields url.Values
+		want   string
+	}{
+		{"unknown IdP", url.Values{"space": {demoSpace}, "scope": {"space"},
+			"idps": {"okta-typo"}}, "no IdP has this name"},
+		{"page ID not a number", url.Values{"space": {demoSpace}, "scope": {"page"},
+			"page": {"abc"}, "groups": {"partners"}}, "PageID"},
+		{"lifetime past ten years", url.Values{"space": {demoSpace}, "scope": {"space"},
+			"groups": {"partners"}, "lifetime": {"300000d"}}, "ten years"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base, page := adminGet(t, d, c, "/admin/links")
+			f := formWith(t, page, "/admin/links")
+			for k, v := range tt.fields {
+				f.values[k] = v
+			}
+			resp, page := submit(t, c, base, f)
+			assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+			assert.Contains(t, page, tt.want)
+		})
+	}
+	after, _, err := d.s.svc.ListLinks(t.Context(), share.LinkQuery{})
+	require.NoError(t, err)
+	assert.Len(t, after, len(before), "nothing was created")
 }

@@ -438,7 +438,7 @@ func configFromForm(ctx context.Context, f *idpForm, now time.Time) (idp.StoredC
 	sc := idp.StoredConfig{Version: f.Version}
 	switch f.Mode {
 	case idpModeURL:
-		md, err := fetchMetadata(ctx, f.URL)
+		md, err := fetchMetadata(ctx, f.URL, f.EntityID)
 		if err != nil {
 			add("MetadataURL", err.Error())
 			break
@@ -451,7 +451,8 @@ func configFromForm(ctx context.Context, f *idpForm, now time.Time) (idp.StoredC
 		if len(f.upload) > 0 {
 			data = f.upload
 		}
-		md, err := idp.ParseMetadata(data, idp.MetadataOptions{})
+		// An Entity ID typed beside metadata chooses one IdP of several.
+		md, err := idp.ParseMetadata(data, idp.MetadataOptions{EntityID: f.EntityID})
 		if err != nil {
 			add("Metadata", err.Error())
 			break
@@ -491,12 +492,12 @@ func configFromForm(ctx context.Context, f *idpForm, now time.Time) (idp.StoredC
 
 // fetchMetadata fetches metadata from raw: https, or plain http on a
 // loopback host.
-func fetchMetadata(ctx context.Context, raw string) (*idp.Metadata, error) {
+func fetchMetadata(ctx context.Context, raw, entityID string) (*idp.Metadata, error) {
 	if raw == "" {
 		return nil, errors.New("required: the IdP's metadata URL")
 	}
 	f, err := idp.NewFetcher(idp.FetcherConfig{URL: raw, InsecureAllowHTTP: true,
-		Timeout: idpFetchTimeout})
+		Timeout: idpFetchTimeout, Metadata: idp.MetadataOptions{EntityID: entityID}})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -350,4 +351,40 @@ func TestAdminIDPUploadedMetadata(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, page)
 	assert.Contains(t, page, "Saved uploaded")
 	assert.Equal(t, partnerEntityID, d.s.idpMap()["uploaded"].EntityID)
+}
+
+// TestAdminIDPFromFederationMetadata: metadata holding several IdPs is
+// refused with their entity IDs until one is chosen in Entity ID.
+func TestAdminIDPFromFederationMetadata(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	_, md := newPartnerIDP(t)
+	one := regexp.MustCompile(`^<\?xml[^>]*\?>\s*`).ReplaceAll(md, nil)
+	two := bytes.ReplaceAll(one, []byte(partnerEntityID), []byte("https://second.example/idp"))
+	federation := `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` +
+		string(one) + string(two) + `</md:EntitiesDescriptor>`
+
+	resp, page := postIDPForm(t, d, c, "/admin/idps", "/admin/idps", url.Values{
+		"name": {"fed"}, "mode": {"xml"}, "xml": {federation}})
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, page, "https://second.example/idp", "the choices are named")
+
+	page = addIDP(t, d, c, url.Values{"name": {"fed"}, "mode": {"xml"}, "xml": {federation},
+		"entity_id": {"https://second.example/idp"}})
+	assert.Contains(t, page, "https://second.example/idp")
+	assert.Equal(t, "https://second.example/idp", d.s.idpMap()["fed"].EntityID)
+}
+
+// TestAdminFormTooLarge: a form over the limit is refused with 413 and a
+// message naming the limit, not as an expired form.
+func TestAdminFormTooLarge(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	resp, page := postIDPForm(t, d, c, "/admin/idps", "/admin/idps", url.Values{
+		"name": {"huge"}, "mode": {"xml"}, "xml": {strings.Repeat("<", adminMaxForm/3+1)}})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.Contains(t, page, "metadata can be at most 5 MiB")
+	assert.NotContains(t, page, "expired")
 }

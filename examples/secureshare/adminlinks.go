@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +150,9 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 	}
 	expires, err := f.expiry(time.Now())
 	if err == nil {
+		err = a.checkIDPNames("Policy.IDPs", spec.Policy.IDPs)
+	}
+	if err == nil {
 		spec.Expires = expires
 		var l share.Link
 		var token string
@@ -204,7 +208,11 @@ func (a *admin) showEdit(w http.ResponseWriter, r *http.Request, v *adminView, s
 func (a *admin) serveSetPolicy(w http.ResponseWriter, r *http.Request, v *adminView) {
 	f := readLinkForm(r)
 	f.ID = r.PathValue("id")
-	_, err := a.s.svc.SetLinkPolicy(r.Context(), f.ID, a.user, f.Title, f.policy())
+	p := f.policy()
+	err := a.checkIDPNames("Policy.IDPs", p.IDPs)
+	if err == nil {
+		_, err = a.s.svc.SetLinkPolicy(r.Context(), f.ID, a.user, f.Title, p)
+	}
 	if msg, ok := formError(err); ok {
 		v.Error = msg
 		a.showEdit(w, r, v, http.StatusUnprocessableEntity, f)
@@ -294,6 +302,25 @@ func (f *linkForm) expiry(now time.Time) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return now.Add(d), nil
+}
+
+// checkIDPNames refuses IdP names that no configured IdP has, so that a
+// typing mistake does not make a link or space that nobody can open.
+func (a *admin) checkIDPNames(field string, names []string) error {
+	idps := a.s.idpMap()
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if _, ok := idps[n]; n != "" && !ok {
+			known := make([]string, 0, len(idps))
+			for k := range idps {
+				known = append(known, k)
+			}
+			slices.Sort(known)
+			return &share.ValidationError{Field: field, Msg: "no IdP has this name",
+				Want: strings.Join(known, ", "), Got: n}
+		}
+	}
+	return nil
 }
 
 // formError is the sentence for a validation error, which the form shows

@@ -124,6 +124,9 @@ func (a *admin) serveUpdateSpace(w http.ResponseWriter, r *http.Request, v *admi
 		err = &share.ValidationError{Field: "MaxLifetime", Msg: err.Error()}
 	}
 	if err == nil {
+		err = a.checkIDPNames("IDPs", sp.IDPs)
+	}
+	if err == nil {
 		_, err = a.s.svc.UpdateSpace(r.Context(), sp, a.user)
 	}
 	if msg, ok := formError(err); ok {

@@ -265,7 +265,8 @@ var eventKinds = setOf(string(share.EventLinkCreated), string(share.EventLinkRev
 	string(share.EventLoginSucceeded), string(share.EventLoginFailed),
 	string(share.EventLogout), string(share.EventSpaceChanged),
 	string(share.EventSpaceSuspended), string(share.EventSpaceResumed),
-	string(share.EventIDPChanged))
+	string(share.EventIDPChanged), string(share.EventAdminSignedIn),
+	string(share.EventAdminSignInFailed), string(share.EventAdminSignedOut))
 
 // reasonNames collects the String of every share.Reason but
 // ReasonAllowed, up to the first that share calls "invalid".

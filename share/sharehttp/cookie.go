@@ -30,7 +30,23 @@ func (h *Handler) viewer(r *http.Request) (string, *idp.Profile) {
 		}
 		return "", nil
 	}
+	if !h.stillTrusted(&sess.Profile) {
+		// The IdP that signed this person in was removed, or its name now
+		// belongs to another entity: the session no longer proves anything.
+		if err := h.svc.EndSession(r.Context(), c.Value); err != nil && !isNotFound(err) {
+			h.errorf(r, "ending a session of an IdP no longer trusted", err)
+		}
+		return "", nil
+	}
 	return c.Value, &sess.Profile
+}
+
+// stillTrusted reports whether the IdP that signed p in is still
+// configured under p.IDP with the same entity ID. Profiles from before
+// Issuer was recorded carry none and are judged by name alone.
+func (h *Handler) stillTrusted(p *idp.Profile) bool {
+	e, ok := h.idps[p.IDP]
+	return ok && (p.Issuer == "" || e.cfg.EntityID == p.Issuer)
 }
 
 // setSession gives the browser a new session cookie, replacing any older

@@ -1,6 +1,7 @@
 package sharehttp
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
 	"github.com/secureshare/secureshare/share"
 )
@@ -266,4 +268,52 @@ func TestACSNeedsNoCookie(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
 	assert.Equal(t, "/s/"+token+"/p/2", resp.Request.URL.Path)
 	assert.Contains(t, body, "<h1>Guide</h1>")
+}
+
+// TestSessionEndsWhenItsIdPChanges: a session is bound to the IdP's entity
+// ID, not only its name. When the name is given to another entity, or the
+// IdP is removed, the session no longer signs anyone in.
+func TestSessionEndsWhenItsIdPChanges(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, body := e.login(e.client, "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	sessions := func() int {
+		n, err := e.svc.EndSessions(context.Background(), share.SessionMatch{IDP: "acme",
+			NameID: partner.email})
+		require.NoError(t, err)
+		return n
+	}
+
+	// The same configuration: still signed in.
+	same, err := New(e.cfg)
+	require.NoError(t, err)
+	e.srv.Config.Handler = same
+	resp, _ = e.get(e.client, "/s/"+token)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// The name "acme" now belongs to another entity.
+	cfg := e.cfg
+	other := cfg.IDPs["acme"]
+	other.EntityID = "https://other-idp.example/metadata"
+	cfg.IDPs = map[string]idp.Config{"acme": other}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	e.srv.Config.Handler = h
+	resp, _ = e.get(e.client, "/s/"+token)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "sent to sign in again")
+	assert.Zero(t, sessions(), "the session was ended")
+
+	// Removed altogether.
+	e.srv.Config.Handler = e.h
+	resp, body = e.login(e.client, "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	other.Name = "beta"
+	cfg.IDPs = map[string]idp.Config{"beta": other}
+	h, err = New(cfg)
+	require.NoError(t, err)
+	e.srv.Config.Handler = h
+	resp, _ = e.get(e.client, "/s/"+token)
+	assert.NotEqual(t, http.StatusOK, resp.StatusCode)
+	assert.Zero(t, sessions(), "the session was ended")
 }
