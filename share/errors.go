@@ -34,6 +34,15 @@ var (
 	// [NewToken] produces. It never says more, and never contains the
 	// token.
 	ErrInvalidToken = errors.New("share: invalid token")
+
+	// ErrUnavailable means the storage could not be reached or could not
+	// answer for a while: the connection was refused or reset, the server
+	// is starting or shutting down, an administrator ended the connection,
+	// or a SQLite database stayed locked past its busy timeout. The same
+	// call may succeed in a moment. Implementations wrap it together with
+	// the original error, whose text says what happened; a context's
+	// cancellation or deadline is not wrapped in it.
+	ErrUnavailable = errors.New("share: storage temporarily unavailable")
 )
 
 // ValidationError reports a value that a Service refuses to store, such as

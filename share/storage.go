@@ -17,6 +17,14 @@ const (
 
 // Store is every storage interface a [Service] needs. The store package
 // provides values that implement it (and saml.ReplayCache) at once.
+//
+// Every method of the storage interfaces returns an error wrapping
+// [ErrUnavailable] when it failed because the storage is out of reach for
+// the moment (a refused, reset or ended connection, a server starting or
+// shutting down, a database locked past its busy timeout), so that a
+// caller can ask its own caller to retry instead of reporting a fault. The
+// error also wraps the original one. Errors of the context passed in are
+// returned as they are, not wrapped in ErrUnavailable.
 type Store interface {
 	LinkStore
 	SpaceStore

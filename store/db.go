@@ -65,25 +65,25 @@ func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) 
 func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) {
 	r, err := d.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return sqlRows{r}, nil
 }
 
 func (d *sqlDB) queryRow(ctx context.Context, q string, args ...any) row {
-	return d.db.QueryRowContext(ctx, q, args...)
+	return sqlRow{d.db.QueryRowContext(ctx, q, args...)}
 }
 
 func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	if err := fn(sqlTx{tx}); err != nil {
 		_ = tx.Rollback()
-		return err
+		return unavailable(err)
 	}
-	return tx.Commit()
+	return unavailable(tx.Commit())
 }
 
 func (d *sqlDB) isConflict(err error) bool {
@@ -122,22 +122,27 @@ func (t sqlTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
 	r, err := t.tx.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return sqlRows{r}, nil
 }
 
 func (t sqlTx) queryRow(ctx context.Context, q string, args ...any) row {
-	return t.tx.QueryRowContext(ctx, q, args...)
+	return sqlRow{t.tx.QueryRowContext(ctx, q, args...)}
 }
 
 // sqlRows adapts *sql.Rows, whose Close returns an error, to rows.
 type sqlRows struct{ r *sql.Rows }
 
 func (r sqlRows) Next() bool             { return r.r.Next() }
-func (r sqlRows) Scan(dest ...any) error { return r.r.Scan(dest...) }
-func (r sqlRows) Err() error             { return r.r.Err() }
+func (r sqlRows) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
+func (r sqlRows) Err() error             { return unavailable(r.r.Err()) }
 func (r sqlRows) Close()                 { _ = r.r.Close() }
+
+// sqlRow marks the errors of a *sql.Row that mean an outage.
+type sqlRow struct{ r *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
 
 // pgDB is PostgreSQL through a pgx pool.
 type pgDB struct {
@@ -146,11 +151,15 @@ type pgDB struct {
 
 func (d *pgDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := d.pool.Exec(ctx, numbered(q), args...)
-	return tag.RowsAffected(), err
+	return tag.RowsAffected(), unavailable(err)
 }
 
 func (d *pgDB) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return d.pool.Query(ctx, numbered(q), args...)
+	r, err := d.pool.Query(ctx, numbered(q), args...)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return pgRows{r}, nil
 }
 
 func (d *pgDB) queryRow(ctx context.Context, q string, args ...any) row {
@@ -158,9 +167,9 @@ func (d *pgDB) queryRow(ctx context.Context, q string, args ...any) row {
 }
 
 func (d *pgDB) inTx(ctx context.Context, fn func(q querier) error) error {
-	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+	return unavailable(pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		return fn(pgTx{tx})
-	})
+	}))
 }
 
 func (d *pgDB) isConflict(err error) bool {
@@ -187,18 +196,28 @@ type pgTx struct{ tx pgx.Tx }
 
 func (t pgTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := t.tx.Exec(ctx, numbered(q), args...)
-	return tag.RowsAffected(), err
+	return tag.RowsAffected(), unavailable(err)
 }
 
 func (t pgTx) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return t.tx.Query(ctx, numbered(q), args...)
+	r, err := t.tx.Query(ctx, numbered(q), args...)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return pgRows{r}, nil
 }
 
 func (t pgTx) queryRow(ctx context.Context, q string, args ...any) row {
 	return pgRow{t.tx.QueryRow(ctx, numbered(q), args...)}
 }
 
-// pgRow turns pgx.ErrNoRows into errNoRows.
+// pgRows marks the errors of pgx.Rows that mean an outage.
+type pgRows struct{ pgx.Rows }
+
+func (r pgRows) Scan(dest ...any) error { return unavailable(r.Rows.Scan(dest...)) }
+func (r pgRows) Err() error             { return unavailable(r.Rows.Err()) }
+
+// pgRow turns pgx.ErrNoRows into errNoRows and marks outages.
 type pgRow struct{ r pgx.Row }
 
 func (r pgRow) Scan(dest ...any) error {
@@ -206,7 +225,7 @@ func (r pgRow) Scan(dest ...any) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errNoRows
 	}
-	return err
+	return unavailable(err)
 }
 
 // sqlExecer is what *sql.DB and *sql.Tx share.
@@ -217,9 +236,10 @@ type sqlExecer interface {
 func sqlExec(ctx context.Context, e sqlExecer, q string, args []any) (int64, error) {
 	res, err := e.ExecContext(ctx, q, args...)
 	if err != nil {
-		return 0, err
+		return 0, unavailable(err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	return n, unavailable(err)
 }
 
 // numbered rewrites ? placeholders as $1, $2, ... for PostgreSQL. The

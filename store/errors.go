@@ -1,8 +1,18 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/secureshare/secureshare/share"
 )
 
 // ErrClosed is returned by every method of a [Store] after [Store.Close].
@@ -56,3 +66,61 @@ func (e *MigrationError) Error() string {
 
 // Unwrap returns the cause.
 func (e *MigrationError) Unwrap() error { return e.Err }
+
+// unavailable returns err wrapping [share.ErrUnavailable] as well when it
+// says that the database is out of reach for the moment, and err itself
+// otherwise. The database methods pass every error through it, so each
+// store method reports an outage the same way on both engines.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, share.ErrUnavailable) || !transient(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", share.ErrUnavailable, err)
+}
+
+// transient reports whether err is an outage that retrying later may
+// cure: a connection refused, reset or ended by the server, a server
+// starting or shutting down, a SQLite database busy or locked. Errors of
+// the caller's context are not.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return transientSQLState(pe.Code)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary result code
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+		return false
+	}
+
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne):
+		return true
+	case errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	return false
+}
+
+// transientSQLState reports whether a PostgreSQL error code is an outage:
+// class 08 (connection exception), or 57P01 admin_shutdown, 57P02
+// crash_shutdown and 57P03 cannot_connect_now.
+func transientSQLState(code string) bool {
+	switch code {
+	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return len(code) == 5 && code[:2] == "08"
+}

@@ -270,7 +270,7 @@ func openPostgres(ctx context.Context, conn string, cfg Config) (database, error
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("store: connecting to %s: %w", redact(conn), err)
+		return nil, fmt.Errorf("store: connecting to %s: %w", redact(conn), unavailable(err))
 	}
 	return &pgDB{pool: pool}, nil
 }

@@ -17,18 +17,25 @@ const resumeCookiePrefix = "ss_resume_"
 const resumeLifetime = 15 * time.Minute
 
 // viewer returns the signed-in viewer's session ID and profile, or "" and
-// nil when there is no live session.
-func (h *Handler) viewer(r *http.Request) (string, *idp.Profile) {
+// nil when there is no live session. The error is non-nil, and wraps
+// share.ErrUnavailable, only when the session could not be read because
+// the store is unavailable: the caller should answer with
+// [Handler.unavailable] rather than treat the viewer as signed out. Other
+// failures are logged and count as no session.
+func (h *Handler) viewer(r *http.Request) (string, *idp.Profile, error) {
 	c, err := r.Cookie(h.sessionCookie)
 	if err != nil || c.Value == "" {
-		return "", nil
+		return "", nil, nil
 	}
 	sess, err := h.svc.Session(r.Context(), c.Value)
+	if isUnavailable(err) {
+		return "", nil, err
+	}
 	if err != nil {
 		if !isNotFound(err) && !isExpired(err) {
 			h.errorf(r, "reading session", err)
 		}
-		return "", nil
+		return "", nil, nil
 	}
 	if !h.stillTrusted(&sess.Profile) {
 		// The IdP that signed this person in was removed, or its name now
@@ -36,9 +43,9 @@ func (h *Handler) viewer(r *http.Request) (string, *idp.Profile) {
 		if err := h.svc.EndSession(r.Context(), c.Value); err != nil && !isNotFound(err) {
 			h.errorf(r, "ending a session of an IdP no longer trusted", err)
 		}
-		return "", nil
+		return "", nil, nil
 	}
-	return c.Value, &sess.Profile
+	return c.Value, &sess.Profile, nil
 }
 
 // stillTrusted reports whether the IdP that signed p in is still

@@ -82,6 +82,8 @@ type envOptions struct {
 	allowTest         bool
 	clientKey         func(*http.Request) string
 	dsn               string // the store's DSN; empty means "memory:"
+	// wrapStore, when set, gives the Service wrapStore(store) instead.
+	wrapStore func(share.Store) share.Store
 }
 
 // newEnv starts an environment with the ENG space from addWiki.
@@ -98,7 +100,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
-	e.svc, err = share.NewService(share.Config{Store: st, Now: e.clock.Now})
+	var svcStore share.Store = st
+	if o.wrapStore != nil {
+		svcStore = o.wrapStore(st)
+	}
+	e.svc, err = share.NewService(share.Config{Store: svcStore, Now: e.clock.Now})
 	require.NoError(t, err)
 
 	key, err := idpKey()

@@ -34,7 +34,11 @@ type target struct {
 
 // serveHome says whether the viewer is signed in.
 func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request) {
-	_, p := h.viewer(r)
+	_, p, err := h.viewer(r)
+	if err != nil {
+		h.fail(w, r, "reading session", err)
+		return
+	}
 	if p == nil {
 		h.message(w, r, http.StatusOK, "Secure Share",
 			"You are not signed in. Open the link you were given to see what was shared with you.")
@@ -66,13 +70,21 @@ func (h *Handler) serveLink(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) open(w http.ResponseWriter, r *http.Request, token,
 	pageID string) (*target, share.Page, bool) {
 	t, pg, err := h.resolve(r.Context(), token, pageID)
+	if isUnavailable(err) {
+		h.fail(w, r, "reading link", err)
+		return nil, pg, false
+	}
 	if err != nil {
 		h.errorf(r, "reading content", err)
 		h.message(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
 			"The shared content cannot be read right now. Try again in a few minutes.")
 		return nil, pg, false
 	}
-	_, viewer := h.viewer(r)
+	_, viewer, err := h.viewer(r)
+	if err != nil {
+		h.fail(w, r, "reading session", err)
+		return nil, pg, false
+	}
 	l, d, err := h.svc.Open(r.Context(), token, viewer, pg)
 	if err != nil {
 		h.fail(w, r, "opening link", err)
@@ -243,7 +255,7 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, token string,
 	for _, c := range children {
 		data.Children = append(data.Children, choice{Name: titleOr(c), URL: h.pageURL(token, c.ID)})
 	}
-	if _, v := h.viewer(r); v != nil {
+	if _, v, _ := h.viewer(r); v != nil {
 		data.Viewer = v.Email
 	}
 	h.render(w, r, http.StatusOK, "page", data)

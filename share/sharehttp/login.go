@@ -215,7 +215,7 @@ func (h *Handler) consumeRequest(w http.ResponseWriter, r *http.Request,
 			"The sign-in was not finished in time. Open the link again to start over.")
 		return nil, false
 	}
-	h.fail(w, r, "consuming AuthnRequest", err)
+	h.failLogin(w, r, "consuming AuthnRequest", err)
 	return nil, false
 }
 
@@ -269,13 +269,13 @@ func (h *Handler) finishLogin(w http.ResponseWriter, r *http.Request, e *idpEntr
 		return
 	}
 	if err != nil && id == "" {
-		h.fail(w, r, "starting session", err)
+		h.failLogin(w, r, "starting session", err)
 		return
 	}
 	if err != nil {
 		h.errorf(r, "recording login", err)
 	}
-	if old, _ := h.viewer(r); old != "" {
+	if old, _, _ := h.viewer(r); old != "" {
 		// A new sign-in replaces the session the browser had, if it sent it.
 		if err := h.svc.EndSession(r.Context(), old); err != nil {
 			h.errorf(r, "ending replaced session", err)
@@ -301,6 +301,11 @@ func (h *Handler) returnPath(st *share.AuthnRequestState, relay string) string {
 // loginFailed records a refused sign-in and tells the viewer which check
 // failed, without the details an attacker could use.
 func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, e *idpEntry, err error) {
+	if isUnavailable(err) {
+		// The replay cache could not be reached: nothing was refused.
+		h.failLogin(w, r, "verifying response", err)
+		return
+	}
 	name := ""
 	if e != nil {
 		name = e.cfg.Name
@@ -330,6 +335,19 @@ func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, e *idpEntr
 		". Open the link again; if this keeps happening, tell the person who shared it.")
 }
 
+// failLogin is [Handler.fail] for the ACS: when the store is unavailable
+// it says that the sign-in could not be completed for now and that opening
+// the link again starts over.
+func (h *Handler) failLogin(w http.ResponseWriter, r *http.Request, doing string, err error) {
+	if !isUnavailable(err) {
+		h.fail(w, r, doing, err)
+		return
+	}
+	h.errorf(r, doing, err)
+	h.unavailable(w, r, "Your sign-in could not be completed right now because of a "+
+		"temporary problem on this site. Wait a moment, then open the link again.")
+}
+
 // serveResume finishes a link sign-in: the resume cookie holds the token,
 // which goes back into the link route once it matches the link.
 func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
@@ -343,6 +361,10 @@ func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
 	}
 	h.clearResume(w, linkID)
 	l, err := h.svc.LinkByToken(r.Context(), c.Value)
+	if isUnavailable(err) {
+		h.fail(w, r, "reading link", err)
+		return
+	}
 	if err != nil || l.ID != linkID {
 		h.message(w, r, http.StatusBadRequest, "Open the link again",
 			"This sign-in could not be matched to a link. Open the link you were given again.")

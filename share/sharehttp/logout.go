@@ -16,7 +16,11 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 			"Sign out from a page of this site.")
 		return
 	}
-	id, p := h.viewer(r)
+	id, p, err := h.viewer(r)
+	if err != nil {
+		h.fail(w, r, "reading session", err)
+		return
+	}
 	h.clearSession(w)
 	if id == "" {
 		http.Redirect(w, r, h.prefix+"/s/", http.StatusSeeOther)

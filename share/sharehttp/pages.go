@@ -3,13 +3,19 @@ package sharehttp
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 	"sort"
 
 	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
+	"github.com/secureshare/secureshare/share"
 )
+
+// retryAfter is the Retry-After, in seconds, of an answer given while the
+// store is unavailable.
+const retryAfter = "5"
 
 // pageData is what every page template reads.
 type pageData struct {
@@ -62,11 +68,24 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, ti
 	h.render(w, r, status, "message", pageData{Title: title, Message: msg})
 }
 
-// fail logs an unexpected error and shows a generic page.
+// fail logs an unexpected error and shows a generic page: 503 with
+// Retry-After when the store is unavailable for the moment, 500 otherwise.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, doing string, err error) {
 	h.errorf(r, doing, err)
+	if isUnavailable(err) {
+		h.unavailable(w, r, "This site cannot reach its storage right now. "+
+			"This is temporary: try again in a moment.")
+		return
+	}
 	h.message(w, r, http.StatusInternalServerError, "Something went wrong",
 		"This request could not be completed. Try again in a moment.")
+}
+
+// unavailable answers 503 with Retry-After and msg, which should say that
+// the problem is temporary and what to do. The caller logs the cause.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, msg string) {
+	w.Header().Set("Retry-After", retryAfter)
+	h.message(w, r, http.StatusServiceUnavailable, "Temporarily unavailable", msg)
 }
 
 // tooMany answers a client over its rate limit.
@@ -102,3 +121,7 @@ func (h *Handler) idpNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+// isUnavailable reports whether err means the store is out of reach for
+// the moment.
+func isUnavailable(err error) bool { return errors.Is(err, share.ErrUnavailable) }
