@@ -16,6 +16,8 @@ const (
 	defaultMaxStale     = time.Hour
 	defaultFetchTimeout = 30 * time.Second
 	defaultMissMaxAge   = 15 * time.Second
+	defaultFailPause    = 5 * time.Second
+	maxFailPause        = 5 * time.Minute
 	defaultMaxMisses    = 10000
 	entryOverhead       = 256
 )
@@ -53,6 +55,15 @@ type CacheConfig struct {
 	// Zero means 10000.
 	MaxMisses int
 
+	// FailPause is how long the source is left alone after it failed (an
+	// error other than not found or unauthorized, or no answer within
+	// FetchTimeout): meanwhile every request gets the last good copy at
+	// once, marked stale, or the failure itself when there is none, instead
+	// of waiting for another fetch and its retries. A rate-limit answer's
+	// RetryAfter lengthens the pause, up to five minutes. Zero means five
+	// seconds; a negative value turns pausing off.
+	FailPause time.Duration
+
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 }
@@ -66,7 +77,10 @@ type CacheConfig struct {
 // MissMaxAge and up to MaxMisses of them, so that bogus IDs do not become
 // calls to Confluence. When the source fails with anything but not found or
 // unauthorized, the last good copy younger than MaxStale is served; a page
-// served this way has Stale set. A not-found answer drops the cached copy
+// served this way has Stale set. After such a failure the source is left
+// alone for FailPause, during which copies are served stale at once and
+// requests without one fail at once, so that an outage of Confluence does
+// not make every outsider wait for retries. A not-found answer drops the cached copy
 // at once, so that a page that was deleted or restricted stops being
 // served.
 //
@@ -84,6 +98,11 @@ type Cache struct {
 	bytes  int64
 	misses map[cacheKey]*missEntry
 	missQ  *list.List // of *missEntry, newest first
+
+	// pausedUntil and pauseErr are the source's last failure while it is
+	// left alone (see CacheConfig.FailPause); guarded by mu.
+	pausedUntil time.Time
+	pauseErr    error
 }
 
 type cacheKind uint8
@@ -135,6 +154,9 @@ func NewCache(src Source, cfg CacheConfig) *Cache {
 	cfg.MissMaxAge = min(cfg.MissMaxAge, cfg.MaxAge)
 	if cfg.MaxMisses <= 0 {
 		cfg.MaxMisses = defaultMaxMisses
+	}
+	if cfg.FailPause == 0 {
+		cfg.FailPause = defaultFailPause
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -277,9 +299,12 @@ func (c *Cache) forget(m *missEntry) {
 }
 
 // load fetches key once for all concurrent callers, falling back to a
-// stale copy when the fetch fails.
+// stale copy when the fetch fails or the source is paused after a failure.
 func (c *Cache) load(ctx context.Context, key cacheKey,
 	fetch func(context.Context) (any, int64, error)) (any, bool, error) {
+	if err := c.paused(); err != nil {
+		return c.fallback(key, err)
+	}
 	ch := c.group.DoChan(string(rune(key.kind))+key.id, func() (any, error) {
 		// A fetch that finished between our miss and this call has
 		// filled the cache already.
@@ -292,8 +317,11 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.FetchTimeout)
 		defer cancel()
 		v, size, err := fetch(fctx)
-		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+		switch {
+		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized):
 			c.remember(key, err)
+		case err != nil:
+			c.pause(err)
 		}
 		if err != nil {
 			return nil, err
@@ -312,6 +340,41 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 		return res.Val, false, nil
 	}
 	return c.fallback(key, res.Err)
+}
+
+// paused returns the source's last failure while it is left alone, else
+// nil.
+func (c *Cache) paused() error {
+	if c.cfg.FailPause < 0 {
+		return nil
+	}
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pauseErr == nil || !now.Before(c.pausedUntil) {
+		return nil
+	}
+	return c.pauseErr
+}
+
+// pause leaves the source alone for FailPause, or as long as a rate-limit
+// answer asked (at most maxFailPause), after it failed with err.
+func (c *Cache) pause(err error) {
+	if c.cfg.FailPause < 0 {
+		return
+	}
+	d := c.cfg.FailPause
+	var rl *RateLimitedError
+	if errors.As(err, &rl) && rl.RetryAfter > d {
+		d = min(rl.RetryAfter, maxFailPause)
+	}
+	until := c.cfg.Now().Add(d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if until.After(c.pausedUntil) {
+		c.pausedUntil = until
+	}
+	c.pauseErr = err
 }
 
 // fallback decides what a failed fetch means for the cached copy.

@@ -150,11 +150,92 @@ func TestCacheServesStale(t *testing.T) {
 			assert.Equal(t, 3, p.Version)
 
 			src.set(func(s *countingSource) { s.err = nil })
+			clock.Advance(time.Minute) // past the pause after the failure
 			p, err = c.Page(t.Context(), "1")
 			require.NoError(t, err)
 			assert.False(t, p.Stale, "the stale mark is on a copy, not the cached page")
 		})
 	}
+}
+
+// TestCachePausesAfterFailure: once the source failed, it is left alone
+// for FailPause: copies are served stale at once, pages without a copy fail
+// at once with the failure, and nothing reaches the source until the pause
+// is over. A rate-limit answer's RetryAfter lengthens the pause, up to five
+// minutes; not found does not pause.
+func TestCachePausesAfterFailure(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1}, &confluence.Page{ID: "2"})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now,
+		FailPause: 10 * time.Second})
+	_, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+
+	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	clock.Advance(2 * time.Minute)
+	p, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.True(t, p.Stale)
+	assert.Equal(t, 2, src.count("page 1"), "the failed refresh")
+
+	for range 5 {
+		p, err = c.Page(t.Context(), "1")
+		require.NoError(t, err)
+		assert.True(t, p.Stale)
+		_, err = c.Page(t.Context(), "2")
+		require.ErrorIs(t, err, confluence.ErrUnavailable, "no copy: the failure, at once")
+	}
+	assert.Equal(t, 2, src.count("page 1"), "left alone during the pause")
+	assert.Zero(t, src.count("page 2"))
+
+	src.set(func(s *countingSource) { s.err = nil })
+	clock.Advance(10 * time.Second)
+	p, err = c.Page(t.Context(), "2")
+	require.NoError(t, err)
+	assert.False(t, p.Stale)
+	assert.Equal(t, 1, src.count("page 2"), "asked again after the pause")
+
+	// A rate limit with RetryAfter pauses that long, at most five minutes.
+	for _, tt := range []struct {
+		retryAfter, paused time.Duration
+	}{{time.Minute, time.Minute}, {time.Hour, 5 * time.Minute}} {
+		src.set(func(s *countingSource) { s.err = &confluence.RateLimitedError{RetryAfter: tt.retryAfter} })
+		clock.Advance(2 * time.Minute)
+		_, err = c.Page(t.Context(), "1")
+		require.NoError(t, err)
+		n := src.count("page 1")
+		src.set(func(s *countingSource) { s.err = nil })
+		clock.Advance(tt.paused - time.Second)
+		p, err = c.Page(t.Context(), "1")
+		require.NoError(t, err)
+		assert.True(t, p.Stale, "still paused")
+		assert.Equal(t, n, src.count("page 1"))
+		clock.Advance(time.Second)
+		p, err = c.Page(t.Context(), "1")
+		require.NoError(t, err)
+		assert.False(t, p.Stale, "asked again after %v", tt.paused)
+	}
+
+	// Not found is an answer, not a failure: no pause.
+	_, err = c.Page(t.Context(), "404")
+	require.ErrorIs(t, err, confluence.ErrNotFound)
+	clock.Advance(2 * time.Minute)
+	p, err = c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.False(t, p.Stale)
+}
+
+// TestCachePauseOff: a negative FailPause asks the source every time.
+func TestCachePauseOff(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1"})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now, FailPause: -1})
+	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	for range 3 {
+		_, err := c.Page(t.Context(), "1")
+		require.ErrorIs(t, err, confluence.ErrUnavailable)
+	}
+	assert.Equal(t, 3, src.count("page 1"))
 }
 
 func TestCacheDropsPageThatWentAway(t *testing.T) {

@@ -145,6 +145,39 @@ func (tl *timeline) lastFailure() int {
 	return -1
 }
 
+// outages lists the stretches of whole seconds, after the first success,
+// in which nothing succeeded, as "t=58s-64s (7s)", longest first.
+func (tl *timeline) outages() []string {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	type gap struct{ from, n int }
+	var gaps []gap
+	seen := false
+	for i := 0; i < len(tl.ok); i++ {
+		if tl.ok[i] > 0 {
+			seen = true
+			continue
+		}
+		if !seen {
+			continue
+		}
+		j := i
+		for j < len(tl.ok) && tl.ok[j] == 0 {
+			j++
+		}
+		if j < len(tl.ok) { // a run that ends the timeline is its partial last second
+			gaps = append(gaps, gap{i, j - i})
+		}
+		i = j
+	}
+	slices.SortStableFunc(gaps, func(a, b gap) int { return b.n - a.n })
+	var out []string
+	for _, g := range gaps {
+		out = append(out, fmt.Sprintf("t=%ds-%ds (%ds)", g.from, g.from+g.n-1, g.n))
+	}
+	return out
+}
+
 // String lists "second: ok/failed" for every second.
 func (tl *timeline) String() string {
 	tl.mu.Lock()

@@ -90,6 +90,24 @@ func TestTimeline(t *testing.T) {
 	}
 }
 
+func TestTimelineOutages(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tl := newTimeline(start)
+	assert.Empty(t, tl.outages())
+	// Nothing at 0-1s (before the first success: not an outage), ok at
+	// 2s, nothing at 3-4s, ok at 5s, failures only at 6-8s, ok at 9s,
+	// nothing at 10s, the end.
+	tl.add(start.Add(time.Second), false)
+	for _, s := range []int{2, 5, 9} {
+		tl.add(start.Add(time.Duration(s)*time.Second), true)
+	}
+	for _, s := range []int{6, 7, 8} {
+		tl.add(start.Add(time.Duration(s)*time.Second), false)
+	}
+	tl.add(start.Add(10*time.Second), false)
+	assert.Equal(t, []string{"t=6s-8s (3s)", "t=3s-4s (2s)"}, tl.outages())
+}
+
 func TestRecovered(t *testing.T) {
 	start := time.Now()
 	lt := &loadTest{o: &options{duration: 20 * time.Second}}

@@ -11,6 +11,9 @@
 //	go run ./examples/loadtest -phases views,logins,acs -duration 20s
 //	go run ./examples/loadtest -store "$SECURESHARE_TEST_POSTGRES" -phases views
 //	go run ./examples/loadtest -phases mixed -fault-at 10s -fault-cmd 'pg_ctl ... restart'
+//	go run ./examples/loadtest -phases mixed -duration 150s \
+//		-fault '15s=echo "503 50s" >"$LOADTEST_WIKI_FAULTS"' \
+//		-fault '115s=echo "429 25s" >"$LOADTEST_WIKI_FAULTS"'
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -43,9 +47,47 @@ type options struct {
 	duration, faultAt                         time.Duration
 	concurrency, loginConcurrency, outsiders  int
 	acsResponses, sourceIPs                   int
-	faultCmd                                  string
+	faults                                    []fault
 	keep                                      bool
 }
+
+// fault is a shell command run at a time into the mixed phase.
+type fault struct {
+	at  time.Duration
+	cmd string
+}
+
+// faultFlag collects -fault AT=COMMAND, repeatable.
+type faultFlag struct{ p *[]fault }
+
+func (f faultFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	var parts []string
+	for _, x := range *f.p {
+		parts = append(parts, x.at.String()+"="+x.cmd)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (f faultFlag) Set(v string) error {
+	at, cmd, ok := strings.Cut(v, "=")
+	d, err := time.ParseDuration(strings.TrimSpace(at))
+	switch {
+	case !ok || strings.TrimSpace(cmd) == "":
+		return fmt.Errorf("%q is not AT=COMMAND", v)
+	case err != nil || d < 0:
+		return fmt.Errorf("%q: %q is not a duration", v, at)
+	}
+	*f.p = append(*f.p, fault{at: d, cmd: cmd})
+	return nil
+}
+
+// wikiFaultsEnv names, in the fault commands' environment, the file
+// that makes the demo Confluence fail (see the server's
+// --demo-wiki-faults-file), when this program started the server.
+const wikiFaultsEnv = "LOADTEST_WIKI_FAULTS"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -122,12 +164,18 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.sourceIPs, "source-ips", 20000, "loopback source addresses to spread "+
 		"outsiders over (127.1.x.y), so per-address rate limits apply per outsider; "+
 		"0 sends everything from 127.0.0.1")
-	fs.StringVar(&o.faultCmd, "fault-cmd", "", "a shell `COMMAND` run -fault-at into the "+
+	faultCmd := fs.String("fault-cmd", "", "a shell `COMMAND` run -fault-at into the "+
 		"mixed phase, such as a PostgreSQL restart")
 	fs.DurationVar(&o.faultAt, "fault-at", 10*time.Second, "when -fault-cmd runs")
+	fs.Var(faultFlag{&o.faults}, "fault", "`AT=COMMAND`: run the shell command at AT into "+
+		"the mixed phase (repeatable, besides -fault-cmd); $"+wikiFaultsEnv+" names the "+
+		"server's --demo-wiki-faults-file, as in '20s=echo 503 30s >\"$"+wikiFaultsEnv+"\"'")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary data directory")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if *faultCmd != "" {
+		o.faults = append([]fault{{at: o.faultAt, cmd: *faultCmd}}, o.faults...)
 	}
 	for p := range strings.SplitSeq(*phases, ",") {
 		p = strings.TrimSpace(p)
@@ -175,7 +223,7 @@ func (o *options) server(ctx context.Context, stderr io.Writer) (string, *child,
 	if o.dataDir == "" {
 		o.dataDir = tmp + "/data"
 	}
-	srv, err := startServer(bin, o.dataDir, o.store)
+	srv, err := startServer(bin, o.dataDir, o.store, o.wikiFaults())
 	if err != nil {
 		cleanup()
 		return "", nil, nil, err
@@ -187,6 +235,15 @@ func (o *options) server(ctx context.Context, stderr io.Writer) (string, *child,
 		}
 		cleanup()
 	}, nil
+}
+
+// wikiFaults is the demo Confluence's faults file, in the data
+// directory of a server started here; "" with -target.
+func (o *options) wikiFaults() string {
+	if o.target != "" || o.dataDir == "" {
+		return ""
+	}
+	return filepath.Join(o.dataDir, "wiki-faults")
 }
 
 // loadTest is one run against one server.
@@ -272,7 +329,7 @@ func redact(link string) string {
 // runFault runs the fault command in a shell and reports how it went.
 // Its output goes to a file, not a pipe: a daemon the command starts,
 // such as a restarted PostgreSQL, would hold a pipe open for ever.
-func (lt *loadTest) runFault(ctx context.Context) {
+func (lt *loadTest) runFault(ctx context.Context, command string) {
 	start := time.Now()
 	out, err := os.CreateTemp("", "loadtest-fault-")
 	if err != nil {
@@ -281,11 +338,14 @@ func (lt *loadTest) runFault(ctx context.Context) {
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
-	cmd := exec.CommandContext(ctx, "sh", "-c", lt.o.faultCmd)
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Stdout, cmd.Stderr = out, out
+	if wf := lt.o.wikiFaults(); wf != "" {
+		cmd.Env = append(os.Environ(), wikiFaultsEnv+"="+wf)
+	}
 	err = cmd.Run()
 	text, _ := os.ReadFile(out.Name())
-	fmt.Fprintf(lt.out, "fault command ran at t=%.1fs for %s: err=%v\n%s",
+	fmt.Fprintf(lt.out, "fault command %q ran at t=%.1fs for %s: err=%v\n%s", command,
 		start.Sub(lt.phaseStart()).Seconds(), time.Since(start).Round(time.Millisecond), err,
 		indent(string(text)))
 }

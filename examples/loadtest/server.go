@@ -36,15 +36,19 @@ func buildServer(ctx context.Context, moduleDir, outDir string) (string, error) 
 }
 
 // startServer runs bin serve on a free loopback port with its data in
-// dataDir and the store DSN (empty: the default SQLite store), logging to
-// dataDir/server.log, and waits until it prints its banner.
-func startServer(bin, dataDir, dsn string) (*child, error) {
+// dataDir and the store DSN (empty: the default SQLite store), with the
+// demo Confluence failing as the file wikiFaults says (empty: never),
+// logging to dataDir/server.log, and waits until it prints its banner.
+func startServer(bin, dataDir, dsn, wikiFaults string) (*child, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
 	args := []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir}
 	if dsn != "" {
 		args = append(args, "--store", dsn)
+	}
+	if wikiFaults != "" {
+		args = append(args, "--demo-wiki-faults-file", wikiFaults)
 	}
 	logPath := filepath.Join(dataDir, "server.log")
 	logFile, err := os.Create(logPath)

@@ -339,7 +339,11 @@ func (s *server) contentSource(ctx context.Context) (confluence.Source,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	s.wiki = httptest.NewTLSServer(wiki)
+	var h http.Handler = wiki
+	if f.demoWikiFaults != "" {
+		h = newWikiFaults(f.demoWikiFaults, wiki, s.log)
+	}
+	s.wiki = httptest.NewTLSServer(h)
 	c, err := confluence.NewCloud(confluence.CloudConfig{BaseURL: s.wiki.URL,
 		HTTPClient: s.metrics.confluenceClient(s.wiki.Client()), Email: "reader@example.com",
 		APIToken: "cloud-api-token"})

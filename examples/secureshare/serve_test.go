@@ -283,6 +283,13 @@ func TestServeBadUsage(t *testing.T) {
 		{"demo IdP with a real Confluence", []string{"--confluence-url",
 			"https://acme.atlassian.net", "--confluence-pat", "x"}, nil,
 			"no --idp-metadata: the demo IdP"},
+		{"wiki faults with a real Confluence", []string{"--confluence-url",
+			"https://acme.atlassian.net", "--confluence-pat", "x", "--demo-wiki-faults-file",
+			"faults"}, nil, "--demo-wiki-faults-file makes only the demo Confluence fail"},
+		{"wiki faults with a real Confluence from the environment", nil,
+			map[string]string{"SECURESHARE_CONFLUENCE_URL": "https://acme.atlassian.net",
+				"SECURESHARE_CONFLUENCE_PAT": "x", "SECURESHARE_DEMO_WIKI_FAULTS_FILE": "f"},
+			"--demo-wiki-faults-file makes only the demo Confluence fail"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,6 +49,7 @@ type serveFlags struct {
 	adminUser, adminPassword                                       string
 	insecureHTTPLoopback, insecureSet                              bool
 	forceDemoIDP                                                   bool
+	demoWikiFaults                                                 string
 	logFormat                                                      string
 	shutdownTimeout                                                time.Duration
 }
@@ -119,6 +120,11 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 	fs.Var(&onceBool{name: "demo-idp", p: &f.forceDemoIDP}, "demo-idp",
 		"serve the demo IdP (no password) even with a real Confluence or a base URL "+
 			"off loopback; only for trying the server out")
+	str(&f.demoWikiFaults, "demo-wiki-faults-file", "make the demo Confluence fail as `FILE` "+
+		"says, read again when it changes: \"503 DURATION\", \"429 DURATION\" "+
+		"(Retry-After: 1), \"slow DELAY DURATION\" (from the file's modification time; "+
+		"no DURATION: until it changes) or empty for none; for fault tests only, refused "+
+		"with --confluence-url")
 	str(&f.adminUser, "admin-user", "the admin pages' `USER` (default: admin)")
 	str(&f.adminPassword, "admin-password", "the admin pages' `PASSWORD`; without it the "+
 		"admin pages are off, except in the demo, which generates one in DIR")
@@ -176,6 +182,9 @@ func (f *serveFlags) check() error {
 		(f.confluenceEmail == "" || f.confluenceToken == ""):
 		return errors.New("--confluence-url needs --confluence-email with --confluence-token " +
 			"(Cloud) or --confluence-pat (Data Center)")
+	case f.confluenceURL != "" && f.demoWikiFaults != "":
+		return errors.New("--demo-wiki-faults-file makes only the demo Confluence fail: " +
+			"it is refused with --confluence-url")
 	case (f.spKey == "") != (f.spCert == ""):
 		return errors.New("--sp-key and --sp-cert go together")
 	}
