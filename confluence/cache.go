@@ -103,6 +103,7 @@ type Cache struct {
 	// left alone (see CacheConfig.FailPause); guarded by mu.
 	pausedUntil time.Time
 	pauseErr    error
+	probing     bool // one request is asking the source after a pause
 }
 
 type cacheKind uint8
@@ -302,7 +303,8 @@ func (c *Cache) forget(m *missEntry) {
 // stale copy when the fetch fails or the source is paused after a failure.
 func (c *Cache) load(ctx context.Context, key cacheKey,
 	fetch func(context.Context) (any, int64, error)) (any, bool, error) {
-	if err := c.paused(); err != nil {
+	probe, err := c.paused()
+	if err != nil {
 		return c.fallback(key, err)
 	}
 	ch := c.group.DoChan(string(rune(key.kind))+key.id, func() (any, error) {
@@ -333,8 +335,14 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 	var res singleflight.Result
 	select {
 	case <-ctx.Done():
+		if probe {
+			c.endProbe(ctx.Err())
+		}
 		return nil, false, ctx.Err()
 	case res = <-ch:
+	}
+	if probe {
+		c.endProbe(res.Err)
 	}
 	if res.Err == nil {
 		return res.Val, false, nil
@@ -342,19 +350,38 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 	return c.fallback(key, res.Err)
 }
 
-// paused returns the source's last failure while it is left alone, else
-// nil.
-func (c *Cache) paused() error {
+// paused returns the source's last failure while it is left alone. When
+// a pause is over, one caller at a time gets probe set and asks the
+// source; the others keep getting the failure (and so the stale copies)
+// until that probe has its answer, so that nobody waits behind it.
+func (c *Cache) paused() (probe bool, err error) {
 	if c.cfg.FailPause < 0 {
-		return nil
+		return false, nil
 	}
 	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pauseErr == nil || !now.Before(c.pausedUntil) {
-		return nil
+	switch {
+	case c.pauseErr == nil:
+		return false, nil
+	case now.Before(c.pausedUntil) || c.probing:
+		return false, c.pauseErr
 	}
-	return c.pauseErr
+	c.probing = true
+	return true, nil
+}
+
+// endProbe ends a probe with its result: an answer from the source (a
+// value, not found or unauthorized) ends the pause; a failure has paused
+// the source again already; a probe given up by its caller lets the next
+// caller probe.
+func (c *Cache) endProbe(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.probing = false
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) {
+		c.pauseErr = nil
+	}
 }
 
 // pause leaves the source alone for FailPause, or as long as a rate-limit

@@ -225,6 +225,49 @@ func TestCachePausesAfterFailure(t *testing.T) {
 	assert.False(t, p.Stale)
 }
 
+// TestCacheProbeAfterPause: when a pause is over, one request asks the
+// source; while it waits, the others get the stale copy at once instead of
+// queueing behind it. The probe's answer ends the pause.
+func TestCacheProbeAfterPause(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now,
+		FailPause: 10 * time.Second})
+	_, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	src.set(func(s *countingSource) { s.err = confluence.ErrUnavailable })
+	clock.Advance(2 * time.Minute)
+	_, err = c.Page(t.Context(), "1") // fails, pauses
+	require.NoError(t, err)
+
+	gate := make(chan struct{})
+	src.set(func(s *countingSource) { s.err, s.gate = nil, gate })
+	clock.Advance(10 * time.Second)
+	before := src.count("page 1")
+	probe := make(chan *confluence.Page)
+	go func() {
+		p, _ := c.Page(context.Background(), "1")
+		probe <- p
+	}()
+	require.Eventually(t, func() bool { return src.count("page 1") == before+1 },
+		10*time.Second, time.Millisecond, "the probe reached the source")
+
+	for range 3 {
+		p, err := c.Page(t.Context(), "1")
+		require.NoError(t, err)
+		assert.True(t, p.Stale, "served at once while the probe waits")
+	}
+	assert.Equal(t, before+1, src.count("page 1"), "one probe only")
+
+	close(gate)
+	p := <-probe
+	require.NotNil(t, p)
+	assert.False(t, p.Stale)
+	p, err = c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.False(t, p.Stale, "the pause is over")
+}
+
 // TestCachePauseOff: a negative FailPause asks the source every time.
 func TestCachePauseOff(t *testing.T) {
 	clock := newFakeClock()
