@@ -326,8 +326,8 @@ func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		lim.Allow()
 		a.allFailures.Allow()
 		a.s.log.WarnContext(r.Context(), "admin sign-in failed",
-			slog.String("client", clientAddr(r)))
-		a.audit(r, share.EventAdminSignInFailed, "from "+clientAddr(r))
+			slog.String("client", a.s.clientIP(r)))
+		a.audit(r, share.EventAdminSignInFailed, "from "+a.s.clientIP(r))
 		v.Error = "Wrong user name or password."
 		a.render(w, r, http.StatusUnauthorized, "login", v)
 		return
@@ -342,7 +342,7 @@ func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int(adminSessionLifetime / time.Second), HttpOnly: true, Secure: a.secure,
 		SameSite: http.SameSiteStrictMode})
 	a.s.log.InfoContext(r.Context(), "admin signed in", slog.String("user", a.user))
-	a.audit(r, share.EventAdminSignedIn, "from "+clientAddr(r))
+	a.audit(r, share.EventAdminSignedIn, "from "+a.s.clientIP(r))
 	http.Redirect(w, r, a.base+"/links", http.StatusSeeOther)
 }
 
@@ -366,7 +366,7 @@ func (a *admin) audit(r *http.Request, kind share.EventKind, detail string) {
 
 // failureLimiter is the failed sign-in limiter of r's client.
 func (a *admin) failureLimiter(r *http.Request) *rate.Limiter {
-	key := clientAddr(r)
+	key := a.s.clientIP(r)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	lim := a.failures[key]
@@ -495,8 +495,24 @@ func (s *server) printAdminBanner(w io.Writer) {
 	}
 }
 
-// clientAddr is the IP address of r's client.
-func clientAddr(r *http.Request) string {
+// clientIP is the IP address of r's client.
+//
+// With --client-ip-header it is the last address in that header, which
+// the reverse proxy in front of us appended; addresses before it came from
+// the client and prove nothing. Without the header, or when its last value
+// is not an address, it is the connection's address.
+func (s *server) clientIP(r *http.Request) string {
+	if name := s.flags.clientIPHeader; name != "" {
+		if vs := r.Header.Values(name); len(vs) > 0 {
+			last := vs[len(vs)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

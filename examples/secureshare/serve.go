@@ -279,7 +279,7 @@ func (s *server) newHandler(ctx context.Context) error {
 		SigningKey: sp.key, SigningCertificate: sp.cert, ReplayCache: s.store,
 		Content: confluence.NewCache(content, confluence.CacheConfig{}), Attachments: attach,
 		Render: confluence.RenderConfig{SiteURLs: sites}, InsecureCookies: insecure,
-		AllowTestLogin: s.isAdmin, Logger: s.log}
+		AllowTestLogin: s.isAdmin, Logger: s.log, ClientKey: s.clientIP}
 
 	h, err := s.buildHandler(s.flagIDPs)
 	var ce *sharehttp.ConfigError

@@ -449,3 +449,33 @@ func TestFlagsWithoutCommandAreServes(t *testing.T) {
 	assert.Contains(t, stderr.String(), "secureshare serve: --log-format")
 	assert.NotContains(t, stderr.String(), "unknown command")
 }
+
+// TestClientIP: behind a proxy the last address of --client-ip-header is
+// the client's; earlier ones are the client's own claims and are ignored.
+func TestClientIP(t *testing.T) {
+	for _, tt := range []struct {
+		name, header string
+		values       []string
+		want         string
+	}{
+		{"no flag", "", []string{"203.0.113.9"}, "192.0.2.1"},
+		{"last of one header", "X-Forwarded-For", []string{"198.51.100.7, 203.0.113.9"},
+			"203.0.113.9"},
+		{"last of several headers", "X-Forwarded-For", []string{"198.51.100.7", "203.0.113.9"},
+			"203.0.113.9"},
+		{"IPv6", "X-Real-IP", []string{" 2001:db8::1 "}, "2001:db8::1"},
+		{"not an address", "X-Forwarded-For", []string{"203.0.113.9, unknown"}, "192.0.2.1"},
+		{"header missing", "X-Forwarded-For", nil, "192.0.2.1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &server{flags: &serveFlags{clientIPHeader: tt.header}}
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.RemoteAddr = "192.0.2.1:54321"
+			for _, v := range tt.values {
+				r.Header.Add("X-Forwarded-For", v)
+				r.Header.Add("X-Real-IP", v)
+			}
+			assert.Equal(t, tt.want, s.clientIP(r))
+		})
+	}
+}

@@ -46,6 +46,7 @@ type serveFlags struct {
 	idpMetadata                                                    []string
 	confluenceURL, confluenceEmail, confluenceToken, confluencePAT string
 	spKey, spCert                                                  string
+	clientIPHeader                                                 string
 	adminUser, adminPassword                                       string
 	insecureHTTPLoopback, insecureSet                              bool
 	forceDemoIDP                                                   bool
@@ -128,6 +129,9 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 	str(&f.adminUser, "admin-user", "the admin pages' `USER` (default: admin)")
 	str(&f.adminPassword, "admin-password", "the admin pages' `PASSWORD`; without it the "+
 		"admin pages are off, except in the demo, which generates one in DIR")
+	str(&f.clientIPHeader, "client-ip-header", "behind a reverse proxy, the request `HEADER` "+
+		"whose last address is the client's, such as X-Forwarded-For, for rate limits and logs "+
+		"(default: the connection's address)")
 	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
 		"how long to let requests finish on SIGINT or SIGTERM")
