@@ -358,6 +358,10 @@ func (s *server) idpRows(now time.Time) []idpRow {
 		if s.demoIDP != nil && name == demoIDPName {
 			row.Source = "demo IdP"
 		}
+		if fs := s.flagSources[name]; fs != nil {
+			row.MetadataURL, row.FetchedAt = fs.url, fs.fetchedAt
+			row.LastAttempt, row.LastError = fs.lastAttempt, fs.lastError
+		}
 		rows = append(rows, row)
 	}
 	for _, e := range s.stored {

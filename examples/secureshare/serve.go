@@ -106,10 +106,14 @@ type server struct {
 	hcfg sharehttp.Config
 	live atomic.Pointer[generation]
 
-	idpMu      sync.Mutex            // serialises IdP changes; guards stored
-	flagIDPs   map[string]idp.Config // from --idp-metadata, or the demo IdP
-	stored     map[string]*storedIDP // configured on the admin pages
-	refreshers sync.WaitGroup
+	// idpMu serialises IdP changes and guards flagIDPs (replaced, not
+	// modified, when a flag IdP's metadata changes), flagSources and
+	// stored.
+	idpMu       sync.Mutex
+	flagIDPs    map[string]idp.Config  // from --idp-metadata, or the demo IdP
+	flagSources map[string]*flagSource // the flag IdPs given by URL
+	stored      map[string]*storedIDP  // configured on the admin pages
+	refreshers  sync.WaitGroup
 
 	http      *http.Server
 	stopSweep context.CancelFunc
@@ -258,7 +262,7 @@ func (s *server) openStore(ctx context.Context) error {
 
 // newHandler builds the sharehttp handler with the IdPs of the flags (or
 // the demo IdP) and those kept in the store, and starts refreshing the
-// metadata of the stored ones that have a URL.
+// metadata of those that have a URL.
 func (s *server) newHandler(ctx context.Context) error {
 	sp, err := s.spKeyPair()
 	if err != nil {
@@ -293,7 +297,13 @@ func (s *server) newHandler(ctx context.Context) error {
 	if s.demoIDP != nil {
 		s.demoIDP.setSP(h.EntityID(), h.ACSURL())
 	}
-	return s.loadStoredIDPs(ctx)
+	if err := s.loadStoredIDPs(ctx); err != nil {
+		return err
+	}
+	s.idpMu.Lock()
+	defer s.idpMu.Unlock()
+	s.startFlagRefreshers()
+	return nil
 }
 
 // spKeyPair is the SP's key from --sp-key and --sp-cert, or the one kept
@@ -315,7 +325,9 @@ func (s *server) spKeyPair() (*keyPair, error) {
 // identityProviders are the IdPs of --idp-metadata, or the demo IdP.
 func (s *server) identityProviders(ctx context.Context) (map[string]idp.Config, error) {
 	if !s.flags.demoIDP() {
-		return loadIDPs(ctx, s.flags.idpMetadata)
+		idps, sources, err := loadIDPs(ctx, s.flags.idpMetadata, s.log)
+		s.flagSources = sources
+		return idps, err
 	}
 	kp, _, err := loadOrCreateKeyPair(s.flags.dataDir, "demo-idp", "Secure Share demo IdP")
 	if err != nil {

@@ -164,7 +164,10 @@ func (s *server) startRefresher(e *storedIDP) {
 			s.refreshers.Add(1)
 			go func() {
 				defer s.refreshers.Done()
-				s.runRefresher(ctx, name, r)
+				s.runRefresher(ctx, r, func(ctx context.Context, st idp.RefreshStatus,
+					err error) {
+					s.refreshed(ctx, name, st, err)
+				})
 			}()
 			return
 		}
@@ -173,9 +176,10 @@ func (s *server) startRefresher(e *storedIDP) {
 		slog.Any("error", err))
 }
 
-// runRefresher fetches at once, then whenever r says, until ctx is done,
-// and records each outcome.
-func (s *server) runRefresher(ctx context.Context, name string, r *idp.Refresher) {
+// runRefresher fetches at once if r has not fetched yet, then whenever r
+// says, until ctx is done, and passes each outcome to done.
+func (s *server) runRefresher(ctx context.Context, r *idp.Refresher,
+	done func(context.Context, idp.RefreshStatus, error)) {
 	for {
 		if st := r.Status(); !st.LastAttempt.IsZero() {
 			t := time.NewTimer(time.Until(st.NextRefresh))
@@ -190,7 +194,7 @@ func (s *server) runRefresher(ctx context.Context, name string, r *idp.Refresher
 		if ctx.Err() != nil {
 			return
 		}
-		s.refreshed(ctx, name, r.Status(), err)
+		done(ctx, r.Status(), err)
 	}
 }
 
@@ -242,12 +246,18 @@ func (s *server) refreshed(ctx context.Context, name string, st idp.RefreshStatu
 	}
 }
 
-// stopRefreshers stops every refresher and waits for them to end.
+// stopRefreshers stops every refresher, of stored and flag IdPs, and
+// waits for them to end.
 func (s *server) stopRefreshers() {
 	s.idpMu.Lock()
 	for _, e := range s.stored {
 		if e.stop != nil {
 			e.stop()
+		}
+	}
+	for _, fs := range s.flagSources {
+		if fs.stop != nil {
+			fs.stop()
 		}
 	}
 	s.idpMu.Unlock()
