@@ -299,59 +299,89 @@ func (s *Service) SetLinkPolicy(ctx context.Context, id, by, title string,
 // The error is non-nil only when storage failed; the Decision then
 // denies. A malformed token is an unknown link, not an error; it is
 // recorded too, so hosts should rate-limit requests that open links.
+//
+// Open is [Service.Resolve] followed by [Service.OpenResolved]; a host
+// that needs the link before it decides (to find the page asked for, say)
+// calls the two itself and reads the store once.
 func (s *Service) Open(ctx context.Context, token string, viewer *idp.Profile,
 	pg Page) (Link, Decision, error) {
-	now := s.now()
-	l, sp, err := s.lookup(ctx, token)
+	res, err := s.Resolve(ctx, token)
 	if err != nil {
 		return Link{}, Decision{}, err
 	}
+	d, err := s.OpenResolved(ctx, res, viewer, pg)
+	l, _ := res.Link()
+	return l, d, err
+}
 
+// Resolved is a link token as read from the store at one moment: the link
+// behind it, if any, and its space's settings. It is only made by
+// [Service.Resolve], so a Resolved always reflects stored state.
+type Resolved struct {
+	link  *Link
+	space Space
+}
+
+// Link returns the link, and false when the token matched none.
+func (r Resolved) Link() (Link, bool) { return deref(r.link), r.link != nil }
+
+// Space returns the settings of the link's space (the defaults for a
+// space never configured); the zero Space when the token matched none.
+func (r Resolved) Space() Space { return r.space }
+
+// Resolve reads the link behind token and its space's settings. A token
+// that matches no link, or is malformed, is a Resolved without a link,
+// not an error; the error is non-nil only when storage failed.
+func (s *Service) Resolve(ctx context.Context, token string) (Resolved, error) {
+	h, err := HashToken(token)
+	if err != nil {
+		return Resolved{}, nil
+	}
+	l, err := s.store.LinkByToken(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return Resolved{}, nil
+	}
+	if err != nil {
+		return Resolved{}, fmt.Errorf("share: finding link: %w", err)
+	}
+	sp, err := s.spaceOrDefault(ctx, l.Space)
+	if err != nil {
+		return Resolved{}, err
+	}
+	return Resolved{link: &l, space: sp}, nil
+}
+
+// OpenResolved decides, as [Service.Open] does, on a link already read by
+// [Service.Resolve] in the same request, and records the same audit
+// event. Resolve it again for each request: a Resolved kept for later
+// would miss a revocation or a suspension made since.
+func (s *Service) OpenResolved(ctx context.Context, res Resolved, viewer *idp.Profile,
+	pg Page) (Decision, error) {
+	now := s.now()
 	var d Decision
-	if l == nil {
+	if res.link == nil {
 		d = Evaluate(nil, nil, viewer, pg, now)
 	} else {
-		d = Evaluate(l, &sp, viewer, pg, now)
+		d = Evaluate(res.link, &res.space, viewer, pg, now)
 	}
 	if d.Outcome == LoginRequired {
-		return deref(l), d, nil
+		return d, nil
 	}
 
 	e := AuditEvent{Time: now, Kind: EventLinkOpened, PageID: pg.ID, Space: pg.Space}
 	if viewer != nil {
 		e.Actor, e.IDP = viewer.Email, viewer.IDP
 	}
-	if l != nil {
-		e.LinkID, e.Space = l.ID, l.Space
+	if res.link != nil {
+		e.LinkID, e.Space = res.link.ID, res.link.Space
 	}
 	if !d.Allowed() {
 		e.Kind, e.Reason, e.Detail = EventLinkDenied, d.Reason.String(), d.Message()
 	}
 	if err := s.record(ctx, e); err != nil {
-		return deref(l), Decision{}, err
+		return Decision{}, err
 	}
-	return deref(l), d, nil
-}
-
-// lookup returns the link behind token and its space's settings; a nil
-// link when none matches.
-func (s *Service) lookup(ctx context.Context, token string) (*Link, Space, error) {
-	h, err := HashToken(token)
-	if err != nil {
-		return nil, Space{}, nil
-	}
-	l, err := s.store.LinkByToken(ctx, h)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Space{}, nil
-	}
-	if err != nil {
-		return nil, Space{}, fmt.Errorf("share: finding link: %w", err)
-	}
-	sp, err := s.spaceOrDefault(ctx, l.Space)
-	if err != nil {
-		return nil, Space{}, err
-	}
-	return &l, sp, nil
+	return d, nil
 }
 
 // deref returns *l, or the zero Link for nil.

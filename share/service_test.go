@@ -323,6 +323,84 @@ func TestOpenStorageFailures(t *testing.T) {
 	}
 }
 
+func TestResolve(t *testing.T) {
+	s, st, _ := newTestService(t)
+	ctx := context.Background()
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+
+	res, err := s.Resolve(ctx, token)
+	require.NoError(t, err)
+	got, ok := res.Link()
+	require.True(t, ok)
+	assert.Equal(t, l.ID, got.ID)
+	assert.Equal(t, "ENG", res.Space().Key)
+
+	for _, bad := range []string{flipFirst(token), "nope", ""} {
+		res, err := s.Resolve(ctx, bad)
+		require.NoError(t, err, "token %q", bad)
+		_, ok := res.Link()
+		assert.False(t, ok, "token %q matches no link", bad)
+		assert.Equal(t, Space{}, res.Space())
+	}
+
+	st.err = errors.New("disk on fire")
+	_, err = s.Resolve(ctx, token)
+	require.ErrorIs(t, err, st.err)
+}
+
+// OpenResolved decides and records as Open does, from the link read once.
+func TestOpenResolved(t *testing.T) {
+	s, st, _ := newTestService(t)
+	ctx := context.Background()
+	l, token, err := s.CreateLink(ctx, treeSpec())
+	require.NoError(t, err)
+	outsider := viewer()
+	outsider.Groups = []string{"Engineering"}
+
+	res, err := s.Resolve(ctx, token)
+	require.NoError(t, err)
+	unknown, err := s.Resolve(ctx, flipFirst(token))
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		res    Resolved
+		viewer *idp.Profile
+		want   Reason
+		event  EventKind
+	}{
+		{"allowed", res, viewer(), ReasonAllowed, EventLinkOpened},
+		{"not in groups", res, outsider, ReasonNotInGroups, EventLinkDenied},
+		{"not signed in", res, nil, ReasonLoginRequired, ""},
+		{"unknown link", unknown, viewer(), ReasonUnknownLink, EventLinkDenied},
+		{"zero Resolved", Resolved{}, viewer(), ReasonUnknownLink, EventLinkDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(st.events())
+			d, err := s.OpenResolved(ctx, tt.res, tt.viewer, childPage)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, d.Reason)
+			events := st.events()[before:]
+			if tt.event == "" {
+				assert.Empty(t, events)
+				return
+			}
+			require.Len(t, events, 1)
+			assert.Equal(t, tt.event, events[0].Kind)
+			if _, ok := tt.res.Link(); ok {
+				assert.Equal(t, l.ID, events[0].LinkID)
+			}
+		})
+	}
+
+	st.auditErr = errors.New("audit down")
+	d, err := s.OpenResolved(ctx, res, viewer(), childPage)
+	require.ErrorIs(t, err, st.auditErr)
+	assert.False(t, d.Allowed(), "an unrecorded open denies")
+}
+
 func TestRevokeAndReenable(t *testing.T) {
 	s, st, clk := newTestService(t)
 	ctx := context.Background()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,16 +55,71 @@ type database interface {
 var errNoRows = sql.ErrNoRows
 
 // sqlDB is SQLite through database/sql.
+//
+// SQLite parses a statement's text every time it is not prepared, and on
+// the hot paths (a link view reads a link, a space and a session) that
+// parsing cost more than running the statement. So each statement text is
+// prepared once, up to maxPrepared texts, and database/sql keeps it
+// prepared on every connection it is used on.
 type sqlDB struct {
 	db *sql.DB
+
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxPrepared bounds the statement texts kept prepared. The store's
+// statements are a few dozen fixed texts; the bound only matters should a
+// query ever be built from its arguments.
+const maxPrepared = 256
+
+func newSQLDB(db *sql.DB) *sqlDB {
+	return &sqlDB{db: db, stmts: make(map[string]*sql.Stmt)}
+}
+
+// prepared returns q prepared on the pool, or nil when it could not be
+// (the cache is full, or preparing failed: the caller then runs q as text
+// and so reports the failure as it always did).
+func (d *sqlDB) prepared(ctx context.Context, q string) *sql.Stmt {
+	d.mu.RLock()
+	st, n := d.stmts[q], len(d.stmts)
+	d.mu.RUnlock()
+	if st != nil || n >= maxPrepared {
+		return st
+	}
+	st, err := d.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old := d.stmts[q]; old != nil {
+		_ = st.Close()
+		return old
+	}
+	if len(d.stmts) >= maxPrepared {
+		_ = st.Close()
+		return nil
+	}
+	d.stmts[q] = st
+	return st
 }
 
 func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return sqlExec(ctx, d.db, q, args)
+	if st := d.prepared(ctx, q); st != nil {
+		return sqlExec(ctx, st, args)
+	}
+	return sqlExec(ctx, textStmt{d.db, q}, args)
 }
 
 func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := d.db.QueryContext(ctx, q, args...)
+	var r *sql.Rows
+	var err error
+	if st := d.prepared(ctx, q); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = d.db.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -71,6 +127,9 @@ func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) 
 }
 
 func (d *sqlDB) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := d.prepared(ctx, q); st != nil {
+		return sqlRow{st.QueryRowContext(ctx, args...)}
+	}
 	return sqlRow{d.db.QueryRowContext(ctx, q, args...)}
 }
 
@@ -79,7 +138,7 @@ func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return unavailable(err)
 	}
-	if err := fn(sqlTx{tx}); err != nil {
+	if err := fn(sqlTx{tx: tx, d: d}); err != nil {
 		_ = tx.Rollback()
 		return unavailable(err)
 	}
@@ -110,17 +169,53 @@ func (d *sqlDB) isRowError(err error) bool {
 	return false
 }
 
-func (d *sqlDB) close() { _ = d.db.Close() }
+func (d *sqlDB) close() {
+	d.mu.Lock()
+	for q, st := range d.stmts {
+		_ = st.Close()
+		delete(d.stmts, q)
+	}
+	d.mu.Unlock()
+	_ = d.db.Close()
+}
 
-// sqlTx is a database/sql transaction.
-type sqlTx struct{ tx *sql.Tx }
+// sqlTx is a database/sql transaction. It uses the statements its sqlDB
+// keeps prepared; database/sql prepares them on the transaction's
+// connection when they are not yet prepared there, and keeps them.
+type sqlTx struct {
+	tx *sql.Tx
+	d  *sqlDB
+}
+
+// stmt returns q prepared for the transaction when the pool already
+// keeps it prepared, or nil to run it as text. It never prepares on the
+// pool itself: that needs a second connection while the transaction holds
+// one, and the memory store has only one.
+func (t sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
+	t.d.mu.RLock()
+	st := t.d.stmts[q]
+	t.d.mu.RUnlock()
+	if st == nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
+}
 
 func (t sqlTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return sqlExec(ctx, t.tx, q, args)
+	if st := t.stmt(ctx, q); st != nil {
+		return sqlExec(ctx, st, args)
+	}
+	return sqlExec(ctx, textStmt{t.tx, q}, args)
 }
 
 func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := t.tx.QueryContext(ctx, q, args...)
+	var r *sql.Rows
+	var err error
+	if st := t.stmt(ctx, q); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = t.tx.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -128,6 +223,9 @@ func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
 }
 
 func (t sqlTx) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := t.stmt(ctx, q); st != nil {
+		return sqlRow{st.QueryRowContext(ctx, args...)}
+	}
 	return sqlRow{t.tx.QueryRowContext(ctx, q, args...)}
 }
 
@@ -228,13 +326,27 @@ func (r pgRow) Scan(dest ...any) error {
 	return unavailable(err)
 }
 
-// sqlExecer is what *sql.DB and *sql.Tx share.
+// sqlExecer is a statement that runs with its arguments: a *sql.Stmt, or
+// a text with the pool or transaction to run it on.
 type sqlExecer interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
 }
 
-func sqlExec(ctx context.Context, e sqlExecer, q string, args []any) (int64, error) {
-	res, err := e.ExecContext(ctx, q, args...)
+// textStmt runs a statement's text on a pool or a transaction, unprepared.
+type textStmt struct {
+	on interface {
+		ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	}
+	q string
+}
+
+func (t textStmt) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return t.on.ExecContext(ctx, t.q, args...)
+}
+
+// sqlExec runs e and returns the rows it affected.
+func sqlExec(ctx context.Context, e sqlExecer, args []any) (int64, error) {
+	res, err := e.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, unavailable(err)
 	}

@@ -210,7 +210,7 @@ func openMemory(ctx context.Context) (database, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: opening memory store: %w", err)
 	}
-	return &sqlDB{db: db}, nil
+	return newSQLDB(db), nil
 }
 
 // openSQLite opens (creating if needed) the database file at path in WAL
@@ -251,7 +251,7 @@ func openSQLite(ctx context.Context, path string, cfg Config) (database, error) 
 		_ = db.Close()
 		return nil, fmt.Errorf("store: opening %s: journal mode is %q, not wal", what, mode)
 	}
-	return &sqlDB{db: db}, nil
+	return newSQLDB(db), nil
 }
 
 // openPostgres connects a pgx pool and checks that the server answers.

@@ -24,12 +24,15 @@ const maxLinkChecks = 200
 var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true,
 	"image/webp": true}
 
-// target is what a link route resolved: the link, its scope and the page,
-// each nil when unknown.
+// target is what a link route resolved: the link as read once for the
+// request, its scope and the page (each nil when unknown), and the
+// signed-in viewer (nil for nobody).
 type target struct {
-	link  *share.Link
-	scope *confluence.Scope
-	page  *confluence.Page
+	res    share.Resolved
+	link   *share.Link
+	scope  *confluence.Scope
+	page   *confluence.Page
+	viewer *idp.Profile
 }
 
 // serveHome says whether the viewer is signed in.
@@ -85,14 +88,15 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request, token,
 		h.fail(w, r, "reading session", err)
 		return nil, pg, false
 	}
-	l, d, err := h.svc.Open(r.Context(), token, viewer, pg)
+	t.viewer = viewer
+	d, err := h.svc.OpenResolved(r.Context(), t.res, viewer, pg)
 	if err != nil {
 		h.fail(w, r, "opening link", err)
 		return nil, pg, false
 	}
 	switch d.Outcome {
 	case share.Allow:
-		if t == nil || t.page == nil {
+		if t.page == nil {
 			// The Service allowed a page the scope did not return; refuse.
 			h.message(w, r, http.StatusNotFound, "Page not shared",
 				"This page is not part of what this link shares.")
@@ -100,6 +104,7 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request, token,
 		}
 		return t, pg, true
 	case share.LoginRequired:
+		l, _ := t.res.Link()
 		h.requireLogin(w, r, token, &l, d, pageID)
 	default:
 		h.deny(w, r, d, viewer)
@@ -110,24 +115,24 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request, token,
 // resolve finds the link, its scope and the page asked for ("" for the
 // landing page), and describes the page for share.Evaluate. A page that
 // the scope withholds or that does not exist is described by its ID only,
-// which Evaluate places outside the scope once the viewer passes.
+// which Evaluate places outside the scope once the viewer passes. The
+// target is non-nil unless the error is.
 func (h *Handler) resolve(ctx context.Context, token, pageID string) (*target, share.Page,
 	error) {
-	l, err := h.svc.LinkByToken(ctx, token)
-	if isNotFound(err) {
-		return nil, share.Page{}, nil
-	}
+	res, err := h.svc.Resolve(ctx, token)
 	if err != nil {
 		return nil, share.Page{}, err
 	}
-	t := &target{link: &l}
+	t := &target{res: res}
+	l, ok := res.Link()
+	if !ok {
+		return t, share.Page{}, nil
+	}
+	t.link = &l
 	if !l.Revoked.IsZero() || (!l.Expires.IsZero() && !h.now().Before(l.Expires)) {
 		return t, share.Page{ID: pageID}, nil // denied without asking Confluence
 	}
-	sp, err := h.svc.SpaceSettings(ctx, l.Space)
-	if err != nil {
-		return nil, share.Page{}, err
-	}
+	sp := res.Space()
 	if t.scope, err = confluence.NewScope(h.content, scopeConfig(&l, &sp)); err != nil {
 		return nil, share.Page{}, err
 	}
@@ -255,8 +260,8 @@ func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, token string,
 	for _, c := range children {
 		data.Children = append(data.Children, choice{Name: titleOr(c), URL: h.pageURL(token, c.ID)})
 	}
-	if _, v, _ := h.viewer(r); v != nil {
-		data.Viewer = v.Email
+	if t.viewer != nil {
+		data.Viewer = t.viewer.Email
 	}
 	h.render(w, r, http.StatusOK, "page", data)
 }
