@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/secureshare/secureshare/share"
 )
 
 // querier runs statements on a pool or inside a transaction. Statements
@@ -61,11 +64,65 @@ var errNoRows = sql.ErrNoRows
 // parsing cost more than running the statement. So each statement text is
 // prepared once, up to maxPrepared texts, and database/sql keeps it
 // prepared on every connection it is used on.
+//
+// SQLite lets one connection write at a time, and a connection that finds
+// the database locked sleeps and polls, in steps that grow to 100 ms. Under
+// a burst of sign-ins that polling, not the writing, made the wait: one
+// in a hundred ACS posts took more than 130 ms. So the store's own writers
+// queue for a token here instead (writeTurn) and reach SQLite one by one;
+// busy_timeout still covers other processes that open the same file.
 type sqlDB struct {
 	db *sql.DB
 
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
+
+	// writeTurn holds one token; a writer takes it for the length of its
+	// statement or transaction. nil: writers go straight to SQLite.
+	writeTurn chan struct{}
+	// writeWait bounds the wait for the token, as busy_timeout does.
+	writeWait time.Duration
+}
+
+// errWriteBusy is the wait for the write token running out.
+var errWriteBusy = fmt.Errorf("%w: SQLite database busy: waited too long for other writers",
+	share.ErrUnavailable)
+
+// beginWrite waits for the write token and returns the function that
+// gives it back (calling it again does nothing); it fails when ctx ends or the wait passes writeWait.
+func (d *sqlDB) beginWrite(ctx context.Context) (func(), error) {
+	if d.writeTurn == nil {
+		return func() {}, nil
+	}
+	select {
+	case d.writeTurn <- struct{}{}:
+		return sync.OnceFunc(d.endWrite), nil
+	default:
+	}
+	t := time.NewTimer(d.writeWait)
+	defer t.Stop()
+	select {
+	case d.writeTurn <- struct{}{}:
+		return sync.OnceFunc(d.endWrite), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errWriteBusy
+	}
+}
+
+func (d *sqlDB) endWrite() { <-d.writeTurn }
+
+// isWrite reports whether the statement q changes data, judged by its
+// first keyword; a WITH counts, since it may lead to one that does.
+func isWrite(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n")
+	for _, kw := range []string{"INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"} {
+		if len(q) >= len(kw) && strings.EqualFold(q[:len(kw)], kw) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxPrepared bounds the statement texts kept prepared. The store's
@@ -73,8 +130,14 @@ type sqlDB struct {
 // query ever be built from its arguments.
 const maxPrepared = 256
 
-func newSQLDB(db *sql.DB) *sqlDB {
-	return &sqlDB{db: db, stmts: make(map[string]*sql.Stmt)}
+// newSQLDB wraps db. writeWait > 0 queues writers (see sqlDB) for at
+// most that long; 0 leaves them to SQLite.
+func newSQLDB(db *sql.DB, writeWait time.Duration) *sqlDB {
+	d := &sqlDB{db: db, stmts: make(map[string]*sql.Stmt), writeWait: writeWait}
+	if writeWait > 0 {
+		d.writeTurn = make(chan struct{}, 1)
+	}
+	return d
 }
 
 // prepared returns q prepared on the pool, or nil when it could not be
@@ -106,6 +169,11 @@ func (d *sqlDB) prepared(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	end, err := d.beginWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer end()
 	if st := d.prepared(ctx, q); st != nil {
 		return sqlExec(ctx, st, args)
 	}
@@ -113,6 +181,13 @@ func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) 
 }
 
 func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) {
+	end := func() {}
+	if isWrite(q) {
+		var err error
+		if end, err = d.beginWrite(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var r *sql.Rows
 	var err error
 	if st := d.prepared(ctx, q); st != nil {
@@ -121,19 +196,32 @@ func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) 
 		r, err = d.db.QueryContext(ctx, q, args...)
 	}
 	if err != nil {
+		end()
 		return nil, unavailable(err)
 	}
-	return sqlRows{r}, nil
+	return sqlRows{r: r, end: end}, nil
 }
 
 func (d *sqlDB) queryRow(ctx context.Context, q string, args ...any) row {
-	if st := d.prepared(ctx, q); st != nil {
-		return sqlRow{st.QueryRowContext(ctx, args...)}
+	end := func() {}
+	if isWrite(q) {
+		var err error
+		if end, err = d.beginWrite(ctx); err != nil {
+			return errRow{err}
+		}
 	}
-	return sqlRow{d.db.QueryRowContext(ctx, q, args...)}
+	if st := d.prepared(ctx, q); st != nil {
+		return sqlRow{r: st.QueryRowContext(ctx, args...), end: end}
+	}
+	return sqlRow{r: d.db.QueryRowContext(ctx, q, args...), end: end}
 }
 
 func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
+	end, err := d.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return unavailable(err)
@@ -219,28 +307,53 @@ func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return sqlRows{r}, nil
+	return sqlRows{r: r}, nil
 }
 
 func (t sqlTx) queryRow(ctx context.Context, q string, args ...any) row {
 	if st := t.stmt(ctx, q); st != nil {
-		return sqlRow{st.QueryRowContext(ctx, args...)}
+		return sqlRow{r: st.QueryRowContext(ctx, args...)}
 	}
-	return sqlRow{t.tx.QueryRowContext(ctx, q, args...)}
+	return sqlRow{r: t.tx.QueryRowContext(ctx, q, args...)}
 }
 
-// sqlRows adapts *sql.Rows, whose Close returns an error, to rows.
-type sqlRows struct{ r *sql.Rows }
+// sqlRows adapts *sql.Rows, whose Close returns an error, to rows. end,
+// when set, gives back the write token at Close.
+type sqlRows struct {
+	r   *sql.Rows
+	end func()
+}
 
 func (r sqlRows) Next() bool             { return r.r.Next() }
 func (r sqlRows) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
 func (r sqlRows) Err() error             { return unavailable(r.r.Err()) }
-func (r sqlRows) Close()                 { _ = r.r.Close() }
+func (r sqlRows) Close() {
+	_ = r.r.Close()
+	if r.end != nil {
+		r.end()
+	}
+}
 
-// sqlRow marks the errors of a *sql.Row that mean an outage.
-type sqlRow struct{ r *sql.Row }
+// sqlRow marks the errors of a *sql.Row that mean an outage. end, when
+// set, gives back the write token once Scan has run the statement; every
+// caller scans the row it asked for.
+type sqlRow struct {
+	r   *sql.Row
+	end func()
+}
 
-func (r sqlRow) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
+func (r sqlRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if r.end != nil {
+		r.end()
+	}
+	return unavailable(err)
+}
+
+// errRow is a row whose statement never ran.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // pgDB is PostgreSQL through a pgx pool.
 type pgDB struct {

@@ -27,9 +27,11 @@
 //
 // The SQLite backend uses modernc.org/sqlite (no cgo). It opens the file in
 // WAL mode with synchronous=FULL, foreign keys on and a busy timeout
-// ([Config].BusyTimeout), and starts transactions IMMEDIATE. A write that
-// returned nil survives the process being killed and, on a disk that
-// honours fsync, the machine losing power.
+// ([Config].BusyTimeout), and starts transactions IMMEDIATE. Within one
+// Store, writers queue in Go for their turn (for at most BusyTimeout)
+// rather than poll SQLite's lock, and statements are prepared once and
+// kept. A write that returned nil survives the process being killed and,
+// on a disk that honours fsync, the machine losing power.
 //
 // The PostgreSQL backend uses a github.com/jackc/pgx/v5 pool. Several
 // instances may open one database at the same time.

@@ -57,8 +57,11 @@ type Config struct {
 	// passes instead.
 	Now func() time.Time
 
-	// BusyTimeout is how long a SQLite writer waits for the write lock;
-	// zero means [DefaultBusyTimeout]. Ignored by the other backends.
+	// BusyTimeout is how long a SQLite writer waits for its turn to write
+	// (behind the Store's other writers, then for another process's
+	// lock); zero means [DefaultBusyTimeout]. A write that waited longer
+	// fails with an error wrapping share.ErrUnavailable. Ignored by the
+	// other backends.
 	BusyTimeout time.Duration
 
 	// MaxConns bounds the connections of the SQLite or PostgreSQL pool;
@@ -210,7 +213,7 @@ func openMemory(ctx context.Context) (database, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: opening memory store: %w", err)
 	}
-	return newSQLDB(db), nil
+	return newSQLDB(db, 0), nil
 }
 
 // openSQLite opens (creating if needed) the database file at path in WAL
@@ -251,7 +254,7 @@ func openSQLite(ctx context.Context, path string, cfg Config) (database, error) 
 		_ = db.Close()
 		return nil, fmt.Errorf("store: opening %s: journal mode is %q, not wal", what, mode)
 	}
-	return newSQLDB(db), nil
+	return newSQLDB(db, busy), nil
 }
 
 // openPostgres connects a pgx pool and checks that the server answers.
