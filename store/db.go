@@ -125,9 +125,10 @@ func isWrite(q string) bool {
 	return false
 }
 
-// maxPrepared bounds the statement texts kept prepared. The store's
-// statements are a few dozen fixed texts; the bound only matters should a
-// query ever be built from its arguments.
+// maxPrepared bounds the statement texts kept prepared. The hot paths'
+// texts are a few dozen and are met first; past the bound, rarer texts
+// (audit batches of unusual sizes, unusual combinations of audit and link
+// filters: some 300 are possible in all) run unprepared.
 const maxPrepared = 256
 
 // newSQLDB wraps db. writeWait > 0 queues writers (see sqlDB) for at
@@ -226,7 +227,7 @@ func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return unavailable(err)
 	}
-	if err := fn(sqlTx{tx: tx, d: d}); err != nil {
+	if err := fn(sqlTx{tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return unavailable(err)
 	}
@@ -267,43 +268,18 @@ func (d *sqlDB) close() {
 	_ = d.db.Close()
 }
 
-// sqlTx is a database/sql transaction. It uses the statements its sqlDB
-// keeps prepared; database/sql prepares them on the transaction's
-// connection when they are not yet prepared there, and keeps them.
-type sqlTx struct {
-	tx *sql.Tx
-	d  *sqlDB
-}
-
-// stmt returns q prepared for the transaction when the pool already
-// keeps it prepared, or nil to run it as text. It never prepares on the
-// pool itself: that needs a second connection while the transaction holds
-// one, and the memory store has only one.
-func (t sqlTx) stmt(ctx context.Context, q string) *sql.Stmt {
-	t.d.mu.RLock()
-	st := t.d.stmts[q]
-	t.d.mu.RUnlock()
-	if st == nil {
-		return nil
-	}
-	return t.tx.StmtContext(ctx, st)
-}
+// sqlTx is a database/sql transaction. Its statements run as text: only
+// migrations use transactions, and a cached statement shared with the
+// transaction would be one SQLite handle per connection, which the same
+// text run twice at once inside the transaction would trip over.
+type sqlTx struct{ tx *sql.Tx }
 
 func (t sqlTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	if st := t.stmt(ctx, q); st != nil {
-		return sqlExec(ctx, st, args)
-	}
 	return sqlExec(ctx, textStmt{t.tx, q}, args)
 }
 
 func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
-	var r *sql.Rows
-	var err error
-	if st := t.stmt(ctx, q); st != nil {
-		r, err = st.QueryContext(ctx, args...)
-	} else {
-		r, err = t.tx.QueryContext(ctx, q, args...)
-	}
+	r, err := t.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -311,9 +287,6 @@ func (t sqlTx) query(ctx context.Context, q string, args ...any) (rows, error) {
 }
 
 func (t sqlTx) queryRow(ctx context.Context, q string, args ...any) row {
-	if st := t.stmt(ctx, q); st != nil {
-		return sqlRow{r: st.QueryRowContext(ctx, args...)}
-	}
 	return sqlRow{r: t.tx.QueryRowContext(ctx, q, args...)}
 }
 

@@ -104,16 +104,10 @@ func readIDPMetadata(ctx context.Context, src string,
 // fetched at start-up. The caller holds idpMu.
 func (s *server) startFlagRefreshers() {
 	for name, fs := range s.flagSources {
-		ctx, cancel := context.WithCancel(context.Background())
-		fs.stop = cancel
-		s.refreshers.Add(1)
-		go func() {
-			defer s.refreshers.Done()
-			s.runRefresher(ctx, fs.r, func(ctx context.Context, st idp.RefreshStatus,
-				err error) {
-				s.flagRefreshed(ctx, name, st, err)
-			})
-		}()
+		fs.stop = s.goRefresher(fs.r, func(ctx context.Context, st idp.RefreshStatus,
+			err error) {
+			s.flagRefreshed(ctx, name, st, err)
+		})
 	}
 }
 

@@ -159,21 +159,24 @@ func (s *server) startRefresher(e *storedIDP) {
 		r, err = idp.NewRefresher(idp.RefresherConfig{Fetcher: f, Initial: e.initial,
 			Logger: s.log.With(slog.String("idp", name))})
 		if err == nil {
-			ctx, cancel := context.WithCancel(context.Background())
-			e.stop = cancel
-			s.refreshers.Add(1)
-			go func() {
-				defer s.refreshers.Done()
-				s.runRefresher(ctx, r, func(ctx context.Context, st idp.RefreshStatus,
-					err error) {
-					s.refreshed(ctx, name, st, err)
-				})
-			}()
+			e.stop = s.goRefresher(r, func(ctx context.Context, st idp.RefreshStatus,
+				err error) {
+				s.refreshed(ctx, name, st, err)
+			})
 			return
 		}
 	}
 	s.log.Error("cannot refresh an IdP's metadata", slog.String("idp", name),
 		slog.Any("error", err))
+}
+
+// goRefresher runs r in the background (see runRefresher), passing each
+// outcome to done, until the returned function is called.
+func (s *server) goRefresher(r *idp.Refresher,
+	done func(context.Context, idp.RefreshStatus, error)) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.refreshers.Go(func() { s.runRefresher(ctx, r, done) })
+	return cancel
 }
 
 // runRefresher fetches at once if r has not fetched yet, then whenever r

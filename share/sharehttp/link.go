@@ -29,7 +29,6 @@ var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/
 // signed-in viewer (nil for nobody).
 type target struct {
 	res    share.Resolved
-	link   *share.Link
 	scope  *confluence.Scope
 	page   *confluence.Page
 	viewer *idp.Profile
@@ -128,7 +127,6 @@ func (h *Handler) resolve(ctx context.Context, token, pageID string) (*target, s
 	if !ok {
 		return t, share.Page{}, nil
 	}
-	t.link = &l
 	if !l.Revoked.IsZero() || (!l.Expires.IsZero() && !h.now().Before(l.Expires)) {
 		return t, share.Page{ID: pageID}, nil // denied without asking Confluence
 	}
