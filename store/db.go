@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,7 +71,9 @@ var errNoRows = sql.ErrNoRows
 // a burst of sign-ins that polling, not the writing, made the wait: one
 // in a hundred ACS posts took more than 130 ms. So the store's own writers
 // queue for a token here instead (writeTurn) and reach SQLite one by one;
-// busy_timeout still covers other processes that open the same file.
+// busy_timeout still covers other processes that open the same file. And
+// since each commit with synchronous=FULL costs an fsync, writers that
+// queue together share one transaction and its commit (see write).
 type sqlDB struct {
 	db *sql.DB
 
@@ -82,6 +85,12 @@ type sqlDB struct {
 	writeTurn chan struct{}
 	// writeWait bounds the wait for the token, as busy_timeout does.
 	writeWait time.Duration
+
+	// queue holds the writes waiting for a leader (see write).
+	qmu   sync.Mutex
+	queue []*writeOp
+	// largestBatch is the most writes one transaction has held, for tests.
+	largestBatch atomic.Int64
 }
 
 // errWriteBusy is the wait for the write token running out.
@@ -170,15 +179,16 @@ func (d *sqlDB) prepared(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (d *sqlDB) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	end, err := d.beginWrite(ctx)
+	var n int64
+	err := d.write(ctx, func(on querier) error {
+		var err error
+		n, err = on.exec(ctx, q, args...)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
-	defer end()
-	if st := d.prepared(ctx, q); st != nil {
-		return sqlExec(ctx, st, args)
-	}
-	return sqlExec(ctx, textStmt{d.db, q}, args)
+	return n, nil
 }
 
 func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) {
@@ -204,17 +214,25 @@ func (d *sqlDB) query(ctx context.Context, q string, args ...any) (rows, error) 
 }
 
 func (d *sqlDB) queryRow(ctx context.Context, q string, args ...any) row {
-	end := func() {}
 	if isWrite(q) {
-		var err error
-		if end, err = d.beginWrite(ctx); err != nil {
-			return errRow{err}
-		}
+		return writeRow{d: d, ctx: ctx, q: q, args: args}
 	}
-	if st := d.prepared(ctx, q); st != nil {
-		return sqlRow{r: st.QueryRowContext(ctx, args...), end: end}
-	}
-	return sqlRow{r: d.db.QueryRowContext(ctx, q, args...), end: end}
+	return sqlDirect{d}.queryRow(ctx, q, args...)
+}
+
+// writeRow is a write statement that returns a row (DELETE ... RETURNING):
+// it runs, through d.write, when its row is scanned.
+type writeRow struct {
+	d    *sqlDB
+	ctx  context.Context
+	q    string
+	args []any
+}
+
+func (r writeRow) Scan(dest ...any) error {
+	return r.d.write(r.ctx, func(on querier) error {
+		return on.queryRow(r.ctx, r.q, r.args...).Scan(dest...)
+	})
 }
 
 func (d *sqlDB) inTx(ctx context.Context, fn func(q querier) error) error {
@@ -307,21 +325,10 @@ func (r sqlRows) Close() {
 	}
 }
 
-// sqlRow marks the errors of a *sql.Row that mean an outage. end, when
-// set, gives back the write token once Scan has run the statement; every
-// caller scans the row it asked for.
-type sqlRow struct {
-	r   *sql.Row
-	end func()
-}
+// sqlRow marks the errors of a *sql.Row that mean an outage.
+type sqlRow struct{ r *sql.Row }
 
-func (r sqlRow) Scan(dest ...any) error {
-	err := r.r.Scan(dest...)
-	if r.end != nil {
-		r.end()
-	}
-	return unavailable(err)
-}
+func (r sqlRow) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
 
 // errRow is a row whose statement never ran.
 type errRow struct{ err error }

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+)
+
+// writeOp is one caller's write waiting in an sqlDB's queue, and the
+// channel its outcome is sent on (with room for that one value).
+type writeOp struct {
+	ctx  context.Context
+	fn   func(on querier) error
+	done chan error
+}
+
+// write runs fn, which runs one write statement through on, and returns
+// once that statement is committed or has failed.
+//
+// Writers queue together on SQLite: each one puts its fn in the queue and
+// waits for either its outcome or the write token. The writer that gets
+// the token leads: it takes every fn waiting, runs them one after the
+// other in one transaction and commits it once, then answers each. Under
+// a burst of sign-ins (consume the request, claim the assertion, start the
+// session) one fsync then serves many writers instead of one each; a
+// writer alone runs its statement as before, in its own implicit
+// transaction.
+//
+// A fn's statement that fails because of its row's data (a duplicate key)
+// is undone by SQLite alone, and its writer gets that error while the
+// others' statements commit. Any other failure inside the transaction
+// rolls it back, and the leader then runs each fn of it on its own, so
+// that every writer learns its own outcome. When ctx ends or the token is
+// not had within writeWait while fn still waits in the queue, fn never
+// runs and the error says why; once a leader has taken fn, write waits for
+// its outcome, which is then the truth about what was stored.
+func (d *sqlDB) write(ctx context.Context, fn func(on querier) error) error {
+	if d.writeTurn == nil {
+		return fn(sqlDirect{d})
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	d.qmu.Lock()
+	d.queue = append(d.queue, op)
+	d.qmu.Unlock()
+
+	t := time.NewTimer(d.writeWait)
+	defer t.Stop()
+	select {
+	case err := <-op.done:
+		return err
+	case d.writeTurn <- struct{}{}:
+		defer d.endWrite()
+		// An earlier leader answered op, or it is still in the queue and a
+		// lead takes it: the queue is taken from its front.
+		for {
+			select {
+			case err := <-op.done:
+				return err
+			default:
+				d.lead()
+			}
+		}
+	case <-ctx.Done():
+		return d.abandon(op, ctx.Err())
+	case <-t.C:
+		return d.abandon(op, errWriteBusy)
+	}
+}
+
+// abandon takes op out of the queue and returns err; when a leader has
+// taken op already, it waits for op's outcome and returns that.
+func (d *sqlDB) abandon(op *writeOp, err error) error {
+	d.qmu.Lock()
+	i := slices.Index(d.queue, op)
+	if i >= 0 {
+		d.queue = slices.Delete(d.queue, i, i+1)
+	}
+	d.qmu.Unlock()
+	if i >= 0 {
+		return err
+	}
+	return <-op.done
+}
+
+// lead runs and answers every write waiting in the queue. The caller
+// holds the write token.
+func (d *sqlDB) lead() {
+	d.qmu.Lock()
+	ops := d.queue
+	d.queue = nil
+	d.qmu.Unlock()
+
+	live := ops[:0]
+	for _, op := range ops {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err
+			continue
+		}
+		live = append(live, op)
+	}
+	switch len(live) {
+	case 0:
+	case 1:
+		live[0].done <- live[0].fn(sqlDirect{d})
+	default:
+		d.commitTogether(live)
+	}
+}
+
+// commitTogether runs ops in one transaction and answers each once it is
+// committed; see write.
+func (d *sqlDB) commitTogether(ops []*writeOp) {
+	// The transaction carries other writers' statements too: no one
+	// writer's context may end it.
+	tx, err := d.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		err = unavailable(err)
+		for _, op := range ops {
+			op.done <- err
+		}
+		return
+	}
+	for n := int64(len(ops)); ; {
+		old := d.largestBatch.Load()
+		if n <= old || d.largestBatch.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	outcomes := make([]error, len(ops))
+	on := &batchTx{d: d, tx: tx}
+	for i, op := range ops {
+		outcomes[i] = op.fn(on)
+		if on.broken {
+			_ = tx.Rollback()
+			d.oneByOne(ops)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		err = unavailable(err)
+		for _, op := range ops {
+			op.done <- err
+		}
+		return
+	}
+	for i, op := range ops {
+		op.done <- outcomes[i]
+	}
+}
+
+// oneByOne runs each of ops in its own implicit transaction.
+func (d *sqlDB) oneByOne(ops []*writeOp) {
+	for _, op := range ops {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err
+			continue
+		}
+		op.done <- op.fn(sqlDirect{d})
+	}
+}
+
+// sqlDirect runs statements on the pool, prepared where it can: reads,
+// and the writes of a writer that holds the write token.
+type sqlDirect struct{ d *sqlDB }
+
+func (s sqlDirect) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	if st := s.d.prepared(ctx, q); st != nil {
+		return sqlExec(ctx, st, args)
+	}
+	return sqlExec(ctx, textStmt{s.d.db, q}, args)
+}
+
+func (s sqlDirect) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return nil, errors.New("store: internal error: a query with several rows in a write")
+}
+
+func (s sqlDirect) queryRow(ctx context.Context, q string, args ...any) row {
+	if st := s.d.prepared(ctx, q); st != nil {
+		return sqlRow{r: st.QueryRowContext(ctx, args...)}
+	}
+	return sqlRow{r: s.d.db.QueryRowContext(ctx, q, args...)}
+}
+
+// batchTx runs the statements of queued writers inside the leader's
+// transaction, one at a time, with the statements prepared on the pool.
+// Their contexts' cancellation is dropped: on SQLite an interrupted
+// statement can roll back the whole transaction. broken is set by a
+// failure other than a row's data, after which the transaction must not
+// be committed.
+type batchTx struct {
+	d      *sqlDB
+	tx     *sql.Tx
+	broken bool
+}
+
+func (b *batchTx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if st := b.d.prepared(ctx, q); st != nil {
+		return b.tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
+// judge notes err in b and returns it marked as an outage where it is one.
+func (b *batchTx) judge(err error) error {
+	if err != nil && !errors.Is(err, errNoRows) && !b.d.isRowError(err) {
+		b.broken = true
+	}
+	return unavailable(err)
+}
+
+func (b *batchTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	ctx = context.WithoutCancel(ctx)
+	var res sql.Result
+	var err error
+	if st := b.stmt(ctx, q); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = b.tx.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		return 0, b.judge(err)
+	}
+	n, err := res.RowsAffected()
+	return n, b.judge(err)
+}
+
+func (b *batchTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return nil, errors.New("store: internal error: a query with several rows in a write")
+}
+
+func (b *batchTx) queryRow(ctx context.Context, q string, args ...any) row {
+	ctx = context.WithoutCancel(ctx)
+	if st := b.stmt(ctx, q); st != nil {
+		return batchRow{b: b, r: st.QueryRowContext(ctx, args...)}
+	}
+	return batchRow{b: b, r: b.tx.QueryRowContext(ctx, q, args...)}
+}
+
+// batchRow is a row of a statement in a batchTx.
+type batchRow struct {
+	b *batchTx
+	r *sql.Row
+}
+
+func (r batchRow) Scan(dest ...any) error { return r.b.judge(r.r.Scan(dest...)) }
