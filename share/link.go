@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/secureshare/secureshare/idp"
 )
@@ -280,6 +281,9 @@ func (s *Service) SetLinkPolicy(ctx context.Context, id, by, title string,
 		return Link{}, err
 	}
 	l.Title, l.Policy = strings.TrimSpace(title), normalisePolicy(p)
+	if err := validateTitle(l.Title); err != nil {
+		return Link{}, err
+	}
 	if err := validatePolicy(&l.Policy, &sp); err != nil {
 		return Link{}, err
 	}
@@ -414,6 +418,9 @@ func validateLink(l *Link, sp *Space) error {
 	case l.CreatedBy == "":
 		return &ValidationError{Field: "CreatedBy", Msg: "the creating admin is required"}
 	}
+	if err := validateTitle(l.Title); err != nil {
+		return err
+	}
 	return validatePolicy(&l.Policy, sp)
 }
 
@@ -536,6 +543,23 @@ func isPageID(id string) bool {
 // isSpaceKey reports whether key can be a Confluence space key: global
 // keys are letters and digits, personal ones start with "~" and carry a
 // user name or account ID, so only what no key holds is refused.
+// maxTitle is the most characters a link's title has.
+const maxTitle = 200
+
+// validateTitle refuses a title that is too long, is not UTF-8 or holds
+// control characters (a line break or an escape code in a list of links
+// or an audit export is never meant).
+func validateTitle(t string) error {
+	if utf8.RuneCountInString(t) > maxTitle {
+		return &ValidationError{Field: "Title",
+			Msg: fmt.Sprintf("a title has at most %d characters", maxTitle)}
+	}
+	if !utf8.ValidString(t) || strings.ContainsFunc(t, unicode.IsControl) {
+		return &ValidationError{Field: "Title", Msg: "a title has no control characters", Got: t}
+	}
+	return nil
+}
+
 func isSpaceKey(key string) bool {
 	if key == "" || len(key) > 255 {
 		return false

@@ -164,6 +164,14 @@ func TestCreateLinkRefuses(t *testing.T) {
 		{name: "domain with @", edit: func(l *LinkSpec) { l.Policy.Domains = []string{"a@b.com"} },
 			field: "Policy.Domains"},
 		{name: "expiry passed", edit: func(l *LinkSpec) { l.Expires = t0 }, field: "Expires"},
+		{name: "title with a line break", edit: func(l *LinkSpec) { l.Title = "Q3\nreport" },
+			field: "Title"},
+		{name: "title with an escape code", edit: func(l *LinkSpec) { l.Title = "Q3 \x1b[31mred" },
+			field: "Title"},
+		{name: "title with a NUL", edit: func(l *LinkSpec) { l.Title = "Q3\x00" }, field: "Title"},
+		{name: "title not UTF-8", edit: func(l *LinkSpec) { l.Title = "Q3 \xff" }, field: "Title"},
+		{name: "title too long", edit: func(l *LinkSpec) { l.Title = strings.Repeat("é", 201) },
+			field: "Title"},
 		{name: "expiry beyond space maximum", space: Space{Key: "ENG", MaxLifetime: time.Hour},
 			edit: func(l *LinkSpec) { l.Expires = t0.Add(time.Hour + time.Second) }, field: "Expires"},
 	}
@@ -202,6 +210,16 @@ func TestCreateLinkAcceptsRealIDs(t *testing.T) {
 	} {
 		_, _, err := s.CreateLink(context.Background(), spec)
 		assert.NoError(t, err, spec.Space+" "+spec.PageID)
+	}
+	// Titles: any printable text up to the limit, in any script.
+	for _, title := range []string{"", strings.Repeat("é", 200), "Rapport Q3 — équipe «Nord»",
+		"四半期レポート", "Q3 report (draft) 🚀"} {
+		spec := treeSpec()
+		spec.Title = title
+		l, _, err := s.CreateLink(context.Background(), spec)
+		if assert.NoError(t, err, title) {
+			assert.Equal(t, title, l.Title)
+		}
 	}
 }
 
@@ -525,6 +543,9 @@ func TestSetLinkPolicyRefusals(t *testing.T) {
 	assert.Equal(t, "Policy.IDPs", ve.Field)
 	_, err = s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", "", Policy{Anonymous: true})
 	require.ErrorAs(t, err, &ve, "anonymous in a space that enforces SSO")
+	_, err = s.SetLinkPolicy(ctx, l.ID, "boss@corp.com", "a\rb", treeSpec().Policy)
+	require.ErrorAs(t, err, &ve, "a title with a control character")
+	assert.Equal(t, "Title", ve.Field)
 
 	stored, err := s.Link(ctx, l.ID)
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -548,29 +549,35 @@ func formatLifetime(d time.Duration) string {
 	return d.String()
 }
 
-// parseLifetime reads "30d", "12h" or "90m"; empty is zero.
+// parseLifetime reads "30d", "12h" or "90m"; empty is zero. A lifetime
+// typed as zero is refused: for a link it would read as "never expires".
 func parseLifetime(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, nil
 	}
+	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err != nil || days < 0 ||
-			fmt.Sprint(days) != n {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || strconv.Itoa(days) != n {
 			return 0, fmt.Errorf("%q is not a number of days such as 30d", s)
 		}
 		if days > maxLifetimeDays {
 			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxLifetimeDays)
 		}
-		return time.Duration(days) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		d, err = time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("%q is not a lifetime such as 30d or 12h", s)
+		}
+		if d > maxLifetimeDays*24*time.Hour {
+			return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxLifetimeDays)
+		}
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a lifetime such as 30d or 12h", s)
-	}
-	if d > maxLifetimeDays*24*time.Hour {
-		return 0, fmt.Errorf("%q is more than %d days (ten years)", s, maxLifetimeDays)
+	if d == 0 {
+		return 0, fmt.Errorf("%q is no time at all; leave the field empty for none", s)
 	}
 	return d, nil
 }

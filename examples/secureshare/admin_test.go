@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -490,6 +492,10 @@ func TestAdminLinkFormRefusals(t *testing.T) {
 			"page": {"abc"}, "groups": {"partners"}}, "PageID"},
 		{"lifetime past ten years", url.Values{"space": {demoSpace}, "scope": {"space"},
 			"groups": {"partners"}, "lifetime": {"300000d"}}, "ten years"},
+		{"lifetime of zero", url.Values{"space": {demoSpace}, "scope": {"space"},
+			"groups": {"partners"}, "lifetime": {"0s"}}, "no time at all"},
+		{"title with a control character", url.Values{"space": {demoSpace}, "scope": {"space"},
+			"groups": {"partners"}, "title": {"Q3\x1b[2J"}}, "control characters"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base, page := adminGet(t, d, c, "/admin/links")
@@ -505,4 +511,27 @@ func TestAdminLinkFormRefusals(t *testing.T) {
 	after, _, err := d.s.svc.ListLinks(t.Context(), share.LinkQuery{})
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "nothing was created")
+}
+
+// TestParseLifetime: days, Go durations and empty are read; zero,
+// negative, malformed and over-long lifetimes are refused with the value.
+func TestParseLifetime(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 0, "30d": 30 * 24 * time.Hour,
+		" 12h ": 12 * time.Hour, "90m": 90 * time.Minute, "3653d": 3653 * 24 * time.Hour} {
+		got, err := parseLifetime(in)
+		if assert.NoError(t, err, in) {
+			assert.Equal(t, want, got, in)
+		}
+	}
+	for in, want := range map[string]string{"0": "no time at all", "0d": "no time at all",
+		"0s": "no time at all", "0h0m": "no time at all", "-1h": "not a lifetime",
+		"-1d": "not a number of days", "05d": "not a number of days", "+5d": "not a number of days",
+		"d": "not a number of days", "soon": "not a lifetime", "3654d": "ten years",
+		"87697h": "ten years"} {
+		_, err := parseLifetime(in)
+		if assert.Error(t, err, in) {
+			assert.Contains(t, err.Error(), want, in)
+			assert.Contains(t, err.Error(), strconv.Quote(strings.TrimSpace(in)), in)
+		}
+	}
 }

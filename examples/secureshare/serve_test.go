@@ -253,7 +253,11 @@ func TestServeBadUsage(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, nil, "-nope"},
 		{"argument", []string{"extra"}, nil, `unexpected argument "extra"`},
 		{"log format", []string{"--log-format", "xml"}, nil, "--log-format"},
-		{"listen", []string{"--listen", "nowhere"}, nil, "--listen"},
+		{"listen", []string{"--listen", "nowhere"}, nil, `--listen "nowhere" is not HOST:PORT`},
+		{"listen port not a number", []string{"--listen", "127.0.0.1:bad"}, nil,
+			`the port "bad" is not a number`},
+		{"listen port too big", []string{"--listen", "127.0.0.1:65536"}, nil,
+			`the port "65536" is not a number`},
 		{"listen twice", []string{"--listen", ":1", "--listen", ":2"}, nil,
 			"--listen given more than once"},
 		{"empty value", []string{"--base-url", ""}, nil, "--base-url needs a non-empty value"},
@@ -295,8 +299,8 @@ func TestServeBadUsage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir()},
 				tt.args...)
-			if tt.name == "listen twice" {
-				args = tt.args
+			if strings.HasPrefix(tt.name, "listen") {
+				args = append([]string{"--data-dir", t.TempDir()}, tt.args...)
 			}
 			var stdout, stderr bytes.Buffer
 			code := serveMain(t.Context(), args, func(k string) string { return tt.env[k] },

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -192,8 +193,12 @@ func (f *serveFlags) check() error {
 	case (f.spKey == "") != (f.spCert == ""):
 		return errors.New("--sp-key and --sp-cert go together")
 	}
-	if _, _, err := net.SplitHostPort(f.listen); err != nil {
+	_, port, err := net.SplitHostPort(f.listen)
+	if err != nil {
 		return fmt.Errorf("--listen %q is not HOST:PORT: %v", f.listen, err)
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); port != "" && (err != nil || n > 65535) {
+		return fmt.Errorf("--listen %q: the port %q is not a number from 0 to 65535", f.listen, port)
 	}
 	return nil
 }

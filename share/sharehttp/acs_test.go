@@ -88,7 +88,7 @@ func TestACSBadRequests(t *testing.T) {
 			"sent no SAML response"},
 		{"not a form", "%%%", "application/x-www-form-urlencoded", 400, "could not be read"},
 		{"too large", "SAMLResponse=" + strings.Repeat("A", maxACSBody+1),
-			"application/x-www-form-urlencoded", 400, "could not be read"},
+			"application/x-www-form-urlencoded", 403, "failed check: size"},
 		{"garbage response", "SAMLResponse=not-base64!", "application/x-www-form-urlencoded", 403,
 			"Sign-in failed"},
 	}

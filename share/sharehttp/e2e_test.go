@@ -138,6 +138,9 @@ func TestIDPInitiated(t *testing.T) {
 		assert.Contains(t, body, "unsolicited")
 		require.Len(t, e.audit(share.EventLoginFailed), 1)
 		assert.Equal(t, "unsolicited", e.audit(share.EventLoginFailed)[0].Reason)
+		// The admin reads the likely causes in the audit event.
+		assert.Contains(t, e.audit(share.EventLoginFailed)[0].Detail,
+			"the IdP dropped the RelayState")
 	})
 	tests := []struct {
 		name, relay, landing string

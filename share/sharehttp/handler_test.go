@@ -326,8 +326,23 @@ func TestLogoutAndSingleLogout(t *testing.T) {
 		u, _, err := unsigned.RedirectLogoutRequest(e.h.SLOURL(), "",
 			saml.LogoutRequestOptions{NameID: saml.NameID{Value: partner.email}})
 		require.NoError(t, err)
-		resp, _ := e.get(e.client, strings.TrimPrefix(u, e.srv.URL))
+		resp, body := e.get(e.client, strings.TrimPrefix(u, e.srv.URL))
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Contains(t, body, "not signed by a configured identity provider")
+	})
+	t.Run("answer to no sign-out leaves the session", func(t *testing.T) {
+		c := e.newClient()
+		resp, _ := e.login(c, "/s/"+token, partner)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		sid := e.cookie(c, "ss_session")
+		u, err := idpBuilder.RedirectLogoutResponse(e.h.SLOURL(), "", "_nothing", "")
+		require.NoError(t, err)
+		resp, body := e.get(c, strings.TrimPrefix(u, e.srv.URL))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Contains(t, body, "nothing was changed")
+		assert.NotContains(t, body, "signed out here")
+		_, err = e.svc.Session(context.Background(), sid)
+		assert.NoError(t, err, "the session goes on")
 	})
 }
 

@@ -2,6 +2,7 @@ package sharehttp
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -150,6 +151,12 @@ func (h *Handler) serveACS(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
 	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.loginFailed(w, r, nil, &saml.ValidationError{Check: saml.CheckSize,
+				Msg: fmt.Sprintf("the form posted to the ACS is over %d bytes", maxACSBody)})
+			return
+		}
 		h.message(w, r, http.StatusBadRequest, "Sign-in failed",
 			"The identity provider's answer could not be read. Open the link again.")
 		return
@@ -249,7 +256,9 @@ func (h *Handler) verifyUnsolicited(r *http.Request, resp string) (*saml.Asserti
 	}
 	if firstErr == nil {
 		firstErr = &saml.ValidationError{Check: saml.CheckUnsolicited,
-			Msg: "the response answers no outstanding request and no IdP allows IdP-initiated sign-in"}
+			Msg: "the RelayState names no outstanding request (the sign-in was not begun " +
+				"here, was finished already or expired, or the IdP dropped the RelayState), " +
+				"and no IdP allows IdP-initiated sign-in"}
 	}
 	return nil, firstIDP, firstErr
 }

@@ -1,6 +1,9 @@
 package sharehttp
 
 import (
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/secureshare/secureshare/saml"
@@ -65,7 +68,13 @@ func (h *Handler) serveSLO(w http.ResponseWriter, r *http.Request) {
 	if post {
 		r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
 		if err := r.ParseForm(); err != nil {
-			h.message(w, r, http.StatusBadRequest, "Sign-out failed", "The message could not be read.")
+			msg := "The message could not be read."
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				msg = fmt.Sprintf("The message could not be read (failed check: %s): the form is over %d bytes.",
+					saml.CheckSize, maxACSBody)
+			}
+			h.message(w, r, http.StatusBadRequest, "Sign-out failed", msg)
 			return
 		}
 	}
@@ -87,6 +96,7 @@ func (h *Handler) serveSLO(w http.ResponseWriter, r *http.Request) {
 // Single Logout, ends the sessions it names and answers it.
 func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post bool, msg,
 	relay string) {
+	var firstErr error
 	for _, name := range h.idpNames() {
 		e := h.idps[name]
 		if e.logout == nil {
@@ -102,6 +112,9 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 			req, err = e.logout.VerifyRedirectRequest(r.URL.RawQuery)
 		}
 		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
 			continue
 		}
 		status := saml.StatusSuccess
@@ -122,6 +135,16 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 		h.clearSession(w)
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return
+	}
+	h.log.WarnContext(r.Context(), "sharehttp: logout request refused", slog.Any("error", firstErr))
+	var ve *saml.ValidationError
+	if errors.As(firstErr, &ve) {
+		switch ve.Check {
+		case saml.CheckSize, saml.CheckEncoding, saml.CheckXML, saml.CheckSchema, saml.CheckVersion:
+			h.message(w, r, http.StatusBadRequest, "Sign-out failed",
+				"The logout request could not be read (failed check: "+string(ve.Check)+").")
+			return
+		}
 	}
 	h.message(w, r, http.StatusBadRequest, "Sign-out failed",
 		"The logout request is not signed by a configured identity provider.")
@@ -154,8 +177,11 @@ func (h *Handler) logoutResponse(w http.ResponseWriter, r *http.Request, post bo
 		e = h.idps[st.IDP]
 	}
 	if e == nil || e.logout == nil {
+		// Nothing here began this sign-out, so nothing was ended by it: a
+		// session this browser holds goes on.
 		h.message(w, r, http.StatusBadRequest, "Sign-out",
-			"You are signed out here; the identity provider's answer did not match a sign-out we began.")
+			"This answer from an identity provider does not match a sign-out begun here, "+
+				"so nothing was changed. To sign out, use Sign out on a shared page.")
 		return
 	}
 	var err error

@@ -1,6 +1,7 @@
 package sharehttp
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -191,10 +192,16 @@ func TestSLOBadMessages(t *testing.T) {
 	}{
 		{"nothing", "GET", "", "", "No logout message"},
 		{"nothing posted", "POST", "", "x=1", "No logout message"},
-		{"garbage request", "GET", "SAMLRequest=abc", "", "not signed by a configured"},
-		{"garbage posted request", "POST", "", "SAMLRequest=abc", "not signed by a configured"},
+		{"garbage request", "GET", "SAMLRequest=abc", "",
+			"could not be read (failed check: encoding)"},
+		{"garbage posted request", "POST", "", "SAMLRequest=abc",
+			"could not be read (failed check: encoding)"},
+		{"posted request not XML", "POST", "", "SAMLRequest=" + base64.StdEncoding.EncodeToString(
+			[]byte("<not-closed")), "could not be read (failed check: xml)"},
+		{"too large", "POST", "", "SAMLRequest=" + strings.Repeat("A", maxACSBody+1),
+			"failed check: size"},
 		{"response to nothing", "GET", "SAMLResponse=abc&RelayState=x", "",
-			"did not match a sign-out we began"},
+			"does not match a sign-out begun here"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
