@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// errWriterPanicked answers the writers of a batch in which one writer's
+// statement panicked.
+var errWriterPanicked = errors.New("store: internal error: another write of the same batch panicked")
+
 // writeOp is one caller's write waiting in an sqlDB's queue, and the
 // channel its outcome is sent on (with room for that one value).
 type writeOp struct {
@@ -94,8 +98,21 @@ func (d *sqlDB) lead() {
 	ops := d.queue
 	d.queue = nil
 	d.qmu.Unlock()
+	// Should a fn panic, every writer not yet answered is, so that none
+	// waits for ever; the panic goes on up the leader's stack.
+	defer func() {
+		if p := recover(); p != nil {
+			for _, op := range ops {
+				select {
+				case op.done <- errWriterPanicked:
+				default:
+				}
+			}
+			panic(p)
+		}
+	}()
 
-	live := ops[:0]
+	live := make([]*writeOp, 0, len(ops))
 	for _, op := range ops {
 		if err := op.ctx.Err(); err != nil {
 			op.done <- err
@@ -125,6 +142,8 @@ func (d *sqlDB) commitTogether(ops []*writeOp) {
 		}
 		return
 	}
+	// After a commit this does nothing; after a panic it frees the lock.
+	defer func() { _ = tx.Rollback() }()
 	for n := int64(len(ops)); ; {
 		old := d.largestBatch.Load()
 		if n <= old || d.largestBatch.CompareAndSwap(old, n) {

@@ -189,3 +189,50 @@ func TestConcurrentWritesAllStored(t *testing.T) {
 	assert.Equal(t, 800, wRows(t, d, ""))
 	t.Logf("largest batch: %d", d.largestBatch.Load())
 }
+
+// A write that panics inside a shared transaction does not leave the
+// other writers of its batch waiting: they get an error, the panic goes
+// up the stack of the writer that led, the transaction is rolled back,
+// and later writes work.
+func TestPanickingWriteAnswersTheOthers(t *testing.T) {
+	d := batchTestDB(t)
+	ctx := context.Background()
+	release := holdWrites(t, d)
+
+	const n = 5
+	errs := make([]error, n)
+	panics := make([]any, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			defer func() { panics[i] = recover() }()
+			if i == 2 {
+				errs[i] = d.write(ctx, func(querier) error { panic("boom") })
+				return
+			}
+			_, errs[i] = d.exec(ctx, "INSERT INTO w VALUES (?, 'p')", i)
+		})
+	}
+	release(n)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("writers still waiting after a panic in their batch")
+	}
+
+	leaders := 0
+	for i := range n {
+		if panics[i] != nil {
+			leaders++
+			assert.Equal(t, "boom", panics[i])
+			continue
+		}
+		assert.ErrorIs(t, errs[i], errWriterPanicked, "writer %d", i)
+	}
+	assert.Equal(t, 1, leaders, "the panic reached one writer: the one that led")
+	assert.Equal(t, 0, wRows(t, d, ""), "the batch was rolled back")
+	_, err := d.exec(ctx, "INSERT INTO w VALUES (100, 'after')")
+	require.NoError(t, err, "writes work after the panic")
+}
