@@ -150,6 +150,13 @@ func newSQLDB(db *sql.DB, writeWait time.Duration) *sqlDB {
 	return d
 }
 
+// cached returns q prepared on the pool when it is already, or nil.
+func (d *sqlDB) cached(q string) *sql.Stmt {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.stmts[q]
+}
+
 // prepared returns q prepared on the pool, or nil when it could not be
 // (the cache is full, or preparing failed: the caller then runs q as text
 // and so reports the failure as it always did).

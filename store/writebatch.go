@@ -4,13 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 )
-
-// errWriterPanicked answers the writers of a batch in which one writer's
-// statement panicked.
-var errWriterPanicked = errors.New("store: internal error: another write of the same batch panicked")
 
 // writeOp is one caller's write waiting in an sqlDB's queue, and the
 // channel its outcome is sent on (with room for that one value).
@@ -98,17 +96,18 @@ func (d *sqlDB) lead() {
 	ops := d.queue
 	d.queue = nil
 	d.qmu.Unlock()
-	// Should a fn panic, every writer not yet answered is, so that none
-	// waits for ever; the panic goes on up the leader's stack.
+	// Should the leader's goroutine end early (runtime.Goexit in a fn),
+	// every writer it took and has not answered is answered, so that none
+	// waits for ever.
+	finished := false
 	defer func() {
-		if p := recover(); p != nil {
+		if !finished {
 			for _, op := range ops {
 				select {
-				case op.done <- errWriterPanicked:
+				case op.done <- errLeaderGone:
 				default:
 				}
 			}
-			panic(p)
 		}
 	}()
 
@@ -123,10 +122,39 @@ func (d *sqlDB) lead() {
 	switch len(live) {
 	case 0:
 	case 1:
-		live[0].done <- live[0].fn(sqlDirect{d})
+		live[0].done <- run(live[0], sqlDirect{d})
 	default:
 		d.commitTogether(live)
 	}
+	finished = true
+}
+
+// errLeaderGone answers the writers taken by a leader whose goroutine
+// ended before it answered them.
+var errLeaderGone = errors.New("store: internal error: the write was dropped: " +
+	"the goroutine running it ended early")
+
+// panicError is a write's fn that panicked, turned into that writer's
+// error: the leader may be another writer's goroutine, or the audit
+// writer's, which a panic would end or crash.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("store: internal error: a write panicked: %v\n%s", e.value, e.stack)
+}
+
+// run calls op.fn with on and returns its error, or a *panicError when it
+// panicked.
+func run(op *writeOp, on querier) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{value: p, stack: debug.Stack()}
+		}
+	}()
+	return op.fn(on)
 }
 
 // commitTogether runs ops in one transaction and answers each once it is
@@ -142,7 +170,8 @@ func (d *sqlDB) commitTogether(ops []*writeOp) {
 		}
 		return
 	}
-	// After a commit this does nothing; after a panic it frees the lock.
+	// After a commit this does nothing; after an early end it frees the
+	// lock.
 	defer func() { _ = tx.Rollback() }()
 	for n := int64(len(ops)); ; {
 		old := d.largestBatch.Load()
@@ -153,10 +182,10 @@ func (d *sqlDB) commitTogether(ops []*writeOp) {
 	outcomes := make([]error, len(ops))
 	on := &batchTx{d: d, tx: tx}
 	for i, op := range ops {
-		outcomes[i] = op.fn(on)
-		if on.broken {
+		outcomes[i] = run(op, on)
+		if _, panicked := outcomes[i].(*panicError); panicked || on.broken {
 			_ = tx.Rollback()
-			d.oneByOne(ops)
+			d.oneByOne(ops, outcomes[:i+1])
 			return
 		}
 	}
@@ -172,14 +201,22 @@ func (d *sqlDB) commitTogether(ops []*writeOp) {
 	}
 }
 
-// oneByOne runs each of ops in its own implicit transaction.
-func (d *sqlDB) oneByOne(ops []*writeOp) {
-	for _, op := range ops {
+// oneByOne runs each of ops in its own implicit transaction, after a
+// shared one failed. A write whose fn panicked there (its outcome in
+// tried, which holds the outcomes of the first writes) is not run again.
+func (d *sqlDB) oneByOne(ops []*writeOp, tried []error) {
+	for i, op := range ops {
+		if i < len(tried) {
+			if _, panicked := tried[i].(*panicError); panicked {
+				op.done <- tried[i]
+				continue
+			}
+		}
 		if err := op.ctx.Err(); err != nil {
 			op.done <- err
 			continue
 		}
-		op.done <- op.fn(sqlDirect{d})
+		op.done <- run(op, sqlDirect{d})
 	}
 }
 
@@ -217,8 +254,12 @@ type batchTx struct {
 	broken bool
 }
 
+// stmt returns q's statement for the transaction when q is prepared on the
+// pool already; nil, to run it as text, when it is not. Preparing it on the
+// pool here would wait for a second connection, which a pool of one never
+// has while the transaction holds its only one.
 func (b *batchTx) stmt(ctx context.Context, q string) *sql.Stmt {
-	if st := b.d.prepared(ctx, q); st != nil {
+	if st := b.d.cached(q); st != nil {
 		return b.tx.StmtContext(ctx, st)
 	}
 	return nil

@@ -125,6 +125,7 @@ func TestBrokenWriteRunsTheOthersAlone(t *testing.T) {
 	release(len(errs))
 	wg.Wait()
 
+	assert.Equal(t, int64(len(errs)), d.largestBatch.Load(), "the writes were one batch")
 	for i, err := range errs {
 		if i == 3 {
 			assert.ErrorContains(t, err, "no_such_table")
@@ -190,11 +191,10 @@ func TestConcurrentWritesAllStored(t *testing.T) {
 	t.Logf("largest batch: %d", d.largestBatch.Load())
 }
 
-// A write that panics inside a shared transaction does not leave the
-// other writers of its batch waiting: they get an error, the panic goes
-// up the stack of the writer that led, the transaction is rolled back,
-// and later writes work.
-func TestPanickingWriteAnswersTheOthers(t *testing.T) {
+// A write that panics inside a shared transaction fails alone: its writer
+// gets the panic as an error, whichever goroutine led the batch (it may be
+// the audit writer's, which must not crash), and the others are stored.
+func TestPanickingWriteFailsAlone(t *testing.T) {
 	d := batchTestDB(t)
 	ctx := context.Background()
 	release := holdWrites(t, d)
@@ -214,25 +214,88 @@ func TestPanickingWriteAnswersTheOthers(t *testing.T) {
 		})
 	}
 	release(n)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("writers still waiting after a panic in their batch")
-	}
+	wg.Wait()
 
-	leaders := 0
-	for i := range n {
-		if panics[i] != nil {
-			leaders++
-			assert.Equal(t, "boom", panics[i])
+	assert.Equal(t, make([]any, n), panics, "no panic left the store")
+	assert.Equal(t, int64(n), d.largestBatch.Load())
+	for i, err := range errs {
+		if i != 2 {
+			assert.NoError(t, err, "writer %d", i)
 			continue
 		}
-		assert.ErrorIs(t, errs[i], errWriterPanicked, "writer %d", i)
+		var pe *panicError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "boom", pe.value)
+		assert.Contains(t, err.Error(), "writebatch_test.go", "the error carries the stack")
 	}
-	assert.Equal(t, 1, leaders, "the panic reached one writer: the one that led")
-	assert.Equal(t, 0, wRows(t, d, ""), "the batch was rolled back")
-	_, err := d.exec(ctx, "INSERT INTO w VALUES (100, 'after')")
-	require.NoError(t, err, "writes work after the panic")
+	assert.Equal(t, n-1, wRows(t, d, ""))
+}
+
+// A store with a pool of one connection: the shared transaction holds it,
+// so statements not yet prepared must run as text on the transaction
+// rather than wait for a second connection to prepare them.
+func TestBatchWithOneConnection(t *testing.T) {
+	s := openTest(t, Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "one.db"), MaxConns: 1})
+	t.Cleanup(func() { _ = s.Close() })
+	d := s.db.(*sqlDB)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := d.exec(ctx, "CREATE TABLE w (id INTEGER PRIMARY KEY, v TEXT)")
+	require.NoError(t, err)
+	release := holdWrites(t, d)
+
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range errs {
+		// A text of its own each, never seen before.
+		q := fmt.Sprintf("INSERT INTO w VALUES (?, 'one %d')", i)
+		wg.Go(func() { _, errs[i] = d.exec(ctx, q, i) })
+	}
+	release(len(errs))
+	wg.Wait()
+	for i, err := range errs {
+		require.NoError(t, err, "writer %d finished before the deadline", i)
+	}
+	assert.Equal(t, int64(len(errs)), d.largestBatch.Load())
+	assert.Equal(t, len(errs), wRows(t, d, ""))
+}
+
+// SQLite may roll a whole transaction back on its own (here: the database
+// is full). The writes of that batch then run one by one: those that fit
+// are stored, and the one too large gets its error.
+func TestBatchRolledBackBySQLite(t *testing.T) {
+	s := openTest(t, Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "full.db"), MaxConns: 1})
+	t.Cleanup(func() { _ = s.Close() })
+	d := s.db.(*sqlDB)
+	ctx := context.Background()
+	_, err := d.exec(ctx, "CREATE TABLE w (id INTEGER PRIMARY KEY, v BLOB)")
+	require.NoError(t, err)
+	var pages int
+	require.NoError(t, d.queryRow(ctx, "PRAGMA page_count").Scan(&pages))
+	// The pool's one connection: the limit holds for every write.
+	require.NoError(t, d.queryRow(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+20)).
+		Scan(&pages))
+	release := holdWrites(t, d)
+
+	errs := make([]error, 5)
+	var wg sync.WaitGroup
+	for i := range errs {
+		size := 100
+		if i == 1 {
+			size = 1 << 20 // far more than 20 pages
+		}
+		wg.Go(func() { _, errs[i] = d.exec(ctx, "INSERT INTO w VALUES (?, ?)", i, make([]byte, size)) })
+	}
+	release(len(errs))
+	wg.Wait()
+
+	assert.Equal(t, int64(len(errs)), d.largestBatch.Load())
+	for i, err := range errs {
+		if i == 1 {
+			assert.ErrorContains(t, err, "full", "writer %d", i)
+		} else {
+			assert.NoError(t, err, "writer %d", i)
+		}
+	}
+	assert.Equal(t, len(errs)-1, wRows(t, d, ""))
 }
