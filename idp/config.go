@@ -61,6 +61,12 @@ type Config struct {
 	// error (see [Config.Warnings]); the saml package refuses signatures
 	// made with it unless InsecureIgnoreCertificateExpiry is set.
 	SigningCertificates []*x509.Certificate
+	// MetadataValidUntil is the validUntil of the metadata that
+	// SigningCertificates came from, set by [Config.ApplyMetadata]; zero
+	// when it had none or the configuration was typed in. From then on
+	// sign-ins with this IdP are refused (saml.CheckMetadataExpired) until
+	// fresh metadata is applied.
+	MetadataValidUntil time.Time
 
 	// SignAuthnRequests makes the SP sign its AuthnRequests, for IdPs whose
 	// metadata says WantAuthnRequestsSigned.
@@ -237,15 +243,17 @@ func (c *Config) VerifierConfig(sp ServiceProvider) (saml.VerifierConfig, error)
 	}
 
 	return saml.VerifierConfig{
-		SPEntityID:              sp.EntityID,
-		ACSURLs:                 append([]string(nil), sp.ACSURLs...),
-		IDPEntityID:             c.EntityID,
-		IDPCertificates:         append([]*x509.Certificate(nil), c.SigningCertificates...),
-		DecryptionKeys:          append([]*rsa.PrivateKey(nil), sp.DecryptionKeys...),
-		RequireSignedAssertions: c.RequireSignedAssertions,
-		AllowIDPInitiated:       c.AllowIDPInitiated,
-		InsecureAllowSHA1:       c.InsecureAllowSHA1,
-		InsecureAllowRSA15:      c.InsecureAllowRSA15,
+		SPEntityID:      sp.EntityID,
+		ACSURLs:         append([]string(nil), sp.ACSURLs...),
+		IDPEntityID:     c.EntityID,
+		IDPCertificates: append([]*x509.Certificate(nil), c.SigningCertificates...),
+
+		IDPCertificatesValidUntil: c.MetadataValidUntil,
+		DecryptionKeys:            append([]*rsa.PrivateKey(nil), sp.DecryptionKeys...),
+		RequireSignedAssertions:   c.RequireSignedAssertions,
+		AllowIDPInitiated:         c.AllowIDPInitiated,
+		InsecureAllowSHA1:         c.InsecureAllowSHA1,
+		InsecureAllowRSA15:        c.InsecureAllowRSA15,
 
 		InsecureIgnoreCertificateExpiry: c.InsecureIgnoreCertificateExpiry,
 		ClockSkew:                       c.ClockSkew,

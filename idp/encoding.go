@@ -22,7 +22,8 @@ import (
 //
 // Signing certificates are their DER bytes in standard base64 (with
 // padding, as in PEM but without line breaks); ClockSkew is an integer
-// count of nanoseconds; SSOBinding and Preset are their string values; the
+// count of nanoseconds; MetadataValidUntil is an RFC 3339 time in UTC, or ""
+// when zero; SSOBinding and Preset are their string values; the
 // [AttributeMapping] is a nested object. Nil and empty lists are kept
 // apart (null and []). A nil certificate is an error.
 //
@@ -50,6 +51,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		SSOBinding:                      string(c.SSOBinding),
 		SLOURL:                          c.SLOURL,
 		SigningCertificates:             certs,
+		MetadataValidUntil:              encodeTime(c.MetadataValidUntil),
 		SignAuthnRequests:               c.SignAuthnRequests,
 		NameIDFormat:                    c.NameIDFormat,
 		AllowIDPInitiated:               c.AllowIDPInitiated,
@@ -93,6 +95,11 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 		certs[i] = cert
 	}
 
+	validUntil, err := decodeTime(j.MetadataValidUntil)
+	if err != nil {
+		return fmt.Errorf("idp: decoding configuration: metadata_valid_until: %w", err)
+	}
+
 	*c = Config{
 		Name:                            j.Name,
 		EntityID:                        j.EntityID,
@@ -100,6 +107,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 		SSOBinding:                      saml.Binding(j.SSOBinding),
 		SLOURL:                          j.SLOURL,
 		SigningCertificates:             certs,
+		MetadataValidUntil:              validUntil,
 		SignAuthnRequests:               j.SignAuthnRequests,
 		NameIDFormat:                    j.NameIDFormat,
 		AllowIDPInitiated:               j.AllowIDPInitiated,
@@ -124,6 +132,7 @@ type configJSON struct {
 	SSOBinding                      string      `json:"sso_binding"`
 	SLOURL                          string      `json:"slo_url"`
 	SigningCertificates             []string    `json:"signing_certificates"`
+	MetadataValidUntil              string      `json:"metadata_valid_until"`
 	SignAuthnRequests               bool        `json:"sign_authn_requests"`
 	NameIDFormat                    string      `json:"name_id_format"`
 	AllowIDPInitiated               bool        `json:"allow_idp_initiated"`
@@ -148,6 +157,27 @@ type mappingJSON struct {
 	Groups                string `json:"groups"`
 	GroupsDelimiter       string `json:"groups_delimiter"`
 	GroupsCaseInsensitive bool   `json:"groups_case_insensitive"`
+}
+
+// encodeTime writes t in RFC 3339 with nanoseconds, UTC; the zero time
+// is "".
+func encodeTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// decodeTime reads what encodeTime writes.
+func decodeTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not an RFC 3339 time: %q", s)
+	}
+	return t.UTC(), nil
 }
 
 // decodeCertificate parses one certificate of the stored form.

@@ -30,6 +30,7 @@ func fullConfig(t *testing.T) Config {
 			newECDSACert(t, "old", from, from.AddDate(1, 0, 0)),
 			newKeyPair(t, "new", from, from.AddDate(2, 0, 0)).cert,
 		},
+		MetadataValidUntil:              from.Add(36*time.Hour + time.Nanosecond),
 		SignAuthnRequests:               true,
 		NameIDFormat:                    saml.NameIDFormatEmailAddress,
 		AllowIDPInitiated:               true,
@@ -138,8 +139,10 @@ func TestConfigJSONForm(t *testing.T) {
 		Preset string          `json:"preset"`
 		Bind   string          `json:"sso_binding"`
 		Map    json.RawMessage `json:"mapping"`
+		Until  string          `json:"metadata_valid_until"`
 	}
 	require.NoError(t, json.Unmarshal(data, &got))
+	assert.Equal(t, "2026-01-02T12:00:00.000000001Z", got.Until, "times are RFC 3339 in UTC")
 	assert.Equal(t, base64.StdEncoding.EncodeToString(cfg.SigningCertificates[0].Raw),
 		got.Certs[0], "certificates are standard base64 of DER")
 	assert.Equal(t, int64(cfg.ClockSkew), got.Skew, "durations are nanoseconds")
@@ -198,6 +201,30 @@ func TestConfigJSONRefusesBadCertificates(t *testing.T) {
 			assert.Equal(t, before, got, "a refused decode changed the Config")
 		})
 	}
+}
+
+// A configuration without metadata_valid_until (written before it
+// existed, or typed in) decodes with no limit; a malformed one is refused.
+func TestConfigJSONMetadataValidUntil(t *testing.T) {
+	var got Config
+	require.NoError(t, json.Unmarshal([]byte(`{"name": "acme"}`), &got))
+	assert.True(t, got.MetadataValidUntil.IsZero())
+	require.NoError(t, json.Unmarshal([]byte(`{"name": "acme", "metadata_valid_until": ""}`), &got))
+	assert.True(t, got.MetadataValidUntil.IsZero())
+
+	zone := time.FixedZone("UTC+2", 2*3600)
+	in := Config{Name: "acme", MetadataValidUntil: time.Date(2027, 3, 1, 14, 0, 0, 0, zone)}
+	data, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"metadata_valid_until":"2027-03-01T12:00:00Z"`)
+	require.NoError(t, json.Unmarshal(data, &got))
+	assert.True(t, in.MetadataValidUntil.Equal(got.MetadataValidUntil))
+
+	before := Config{Name: "before"}
+	got = before
+	err = json.Unmarshal([]byte(`{"name": "acme", "metadata_valid_until": "next tuesday"}`), &got)
+	require.ErrorContains(t, err, `metadata_valid_until: not an RFC 3339 time: "next tuesday"`)
+	assert.Equal(t, before, got)
 }
 
 func TestConfigJSONRefusesNilCertificate(t *testing.T) {

@@ -153,6 +153,7 @@ func (c *Config) ApplyMetadata(md *saml.IDPMetadata) {
 		c.SLOURL = ep.Location
 	}
 	c.SigningCertificates = append([]*x509.Certificate(nil), md.SigningCertificates...)
+	c.MetadataValidUntil = md.ValidUntil
 	if md.WantAuthnRequestsSigned {
 		c.SignAuthnRequests = true
 	}

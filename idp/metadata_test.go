@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"os"
@@ -212,6 +213,44 @@ func TestApplyMetadataKeepsAdminSettings(t *testing.T) {
 	assert.Equal(t, time.Minute, cfg.ClockSkew)
 	assert.Equal(t, "mail", cfg.Mapping.Email)
 	require.NoError(t, cfg.Validate())
+}
+
+// Keys taken from metadata with a validUntil are trusted until then: the
+// verifier built from the configuration refuses sign-ins once it passes,
+// and fresh metadata applied lifts that.
+func TestApplyMetadataValidUntil(t *testing.T) {
+	now := time.Now()
+	k := newKeyPair(t, "k", now.Add(-time.Hour), now.Add(24*time.Hour))
+	until := now.Add(time.Hour).Truncate(time.Second)
+	md, err := ParseMetadata([]byte(idpMetadataXML("https://idp.example.com", until, "", k.cert)),
+		MetadataOptions{})
+	require.NoError(t, err)
+
+	cfg := Config{Name: "acme"}
+	cfg.ApplyMetadata(md.IDP)
+	assert.True(t, until.Equal(cfg.MetadataValidUntil), "%v", cfg.MetadataValidUntil)
+
+	clock := now
+	sp := ServiceProvider{EntityID: "https://sp.example.com", ACSURLs: []string{
+		"https://sp.example.com/acs"}, Now: func() time.Time { return clock }}
+	vc, err := cfg.VerifierConfig(sp)
+	require.NoError(t, err)
+	assert.True(t, until.Equal(vc.IDPCertificatesValidUntil))
+
+	v, err := cfg.NewVerifier(sp)
+	require.NoError(t, err)
+	clock = until
+	_, err = v.VerifyXML(context.Background(), []byte("<not-even-read/>"), nil)
+	var ve *saml.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, saml.CheckMetadataExpired, ve.Check)
+
+	// Metadata without validUntil: no limit.
+	md, err = ParseMetadata([]byte(idpMetadataXML("https://idp.example.com", time.Time{}, "",
+		k.cert)), MetadataOptions{})
+	require.NoError(t, err)
+	cfg.ApplyMetadata(md.IDP)
+	assert.True(t, cfg.MetadataValidUntil.IsZero())
 }
 
 func TestMetadataExpired(t *testing.T) {

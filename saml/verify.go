@@ -53,6 +53,11 @@ type VerifierConfig struct {
 	// key rollover). Signatures are checked only with these, never with a
 	// key carried in the message. At least one is required.
 	IDPCertificates []*x509.Certificate
+	// IDPCertificatesValidUntil, when not zero, is when IDPCertificates stop
+	// being trusted: the validUntil of the metadata they came from. From
+	// then on every response is refused with [CheckMetadataExpired], since
+	// the IdP may have retired those keys; fresh metadata lifts it.
+	IDPCertificatesValidUntil time.Time
 
 	// DecryptionKeys are our private keys for EncryptedAssertion and
 	// EncryptedID. Nil means encrypted assertions are refused.
@@ -186,6 +191,12 @@ func (v *Verifier) VerifyXML(ctx context.Context, doc []byte, requestIDs []strin
 	now := time.Now()
 	if v.cfg.Now != nil {
 		now = v.cfg.Now()
+	}
+	if vu := v.cfg.IDPCertificatesValidUntil; !vu.IsZero() && !now.Before(vu) {
+		return nil, &ValidationError{Check: CheckMetadataExpired,
+			Msg: "the IdP's signing certificates come from metadata that has expired; " +
+				"fetch or import the IdP's metadata again",
+			Want: "before " + vu.UTC().Format(time.RFC3339), Got: now.UTC().Format(time.RFC3339)}
 	}
 	root, err := parseXML(doc, v.maxSize)
 	if err != nil {

@@ -479,6 +479,29 @@ func TestVerifyReplay(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrReplayed))
 }
 
+// Keys from metadata are trusted until the metadata's validUntil: a
+// response verified just before it is accepted, one at or after it is
+// refused with the date, however well signed.
+func TestVerifyMetadataValidUntil(t *testing.T) {
+	doc := vSign(t, vResp{}.xml(t), vSignOpts{assertion: true})
+
+	v := newVVerifier(t, func(c *VerifierConfig) {
+		c.IDPCertificatesValidUntil = tNow.Add(time.Second)
+	})
+	_, err := vVerifyDoc(v, doc)
+	require.NoError(t, err, "metadata still valid")
+
+	for _, until := range []time.Time{tNow, tNow.Add(-time.Hour)} {
+		v = newVVerifier(t, func(c *VerifierConfig) { c.IDPCertificatesValidUntil = until })
+		_, err = vVerifyDoc(v, doc)
+		requireFailed(t, err, CheckMetadataExpired)
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "before "+until.UTC().Format(time.RFC3339), ve.Want)
+		assert.Contains(t, err.Error(), "metadata again")
+	}
+}
+
 func TestVerifyFormValue(t *testing.T) {
 	v := newVVerifier(t, nil)
 	doc := vSign(t, vResp{}.xml(t), vSignOpts{assertion: true})

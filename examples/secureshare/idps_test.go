@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -48,29 +49,13 @@ func signInWith(t *testing.T, d *demo, p *samltest.IDP) (*http.Response, string)
 func TestFlagIDPKeyRollover(t *testing.T) {
 	oldIDP, oldMD := newPartnerIDP(t)
 	newIDP, newMD := newPartnerIDP(t)
-	var served atomic.Pointer[[]byte]
-	served.Store(&oldMD)
-	var failing atomic.Bool
-	mdServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter,
-		_ *http.Request) {
-		if failing.Load() {
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/samlmetadata+xml")
-		_, _ = w.Write(*served.Load())
-	}))
-	defer mdServer.Close()
-
-	d := startDemo(t, t.TempDir(), "--idp-metadata", "partner="+mdServer.URL+"/md")
+	m := newMetadataServer(t, oldMD)
+	served, failing := &m.served, &m.failing
+	d := startDemo(t, t.TempDir(), "--idp-metadata", "partner="+m.URL+"/md")
 	fs := d.s.flagSources["partner"]
 	require.NotNil(t, fs, "a flag IdP by URL is refreshed")
 	require.NotNil(t, fs.stop, "in the background")
-	refresh := func() error {
-		err := fs.r.Refresh(t.Context())
-		d.s.flagRefreshed(t.Context(), "partner", fs.r.Status(), err)
-		return err
-	}
+	refresh := func() error { return refreshFlagIDP(t, d, "partner") }
 	resp, page := signInWith(t, d, oldIDP)
 	require.Equal(t, http.StatusOK, resp.StatusCode, page)
 	resp, _ = signInWith(t, d, newIDP)
@@ -92,6 +77,79 @@ func TestFlagIDPKeyRollover(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, page)
 	rows := d.s.idpRows(time.Now())
 	require.Len(t, rows, 1)
-	assert.Equal(t, mdServer.URL+"/md", rows[0].MetadataURL)
+	assert.Equal(t, m.URL+"/md", rows[0].MetadataURL)
 	assert.Contains(t, rows[0].LastError, "503")
+}
+
+// metadataServer serves the metadata in served, or 503 while failing.
+type metadataServer struct {
+	*httptest.Server
+	served  atomic.Pointer[[]byte]
+	failing atomic.Bool
+}
+
+func newMetadataServer(t *testing.T, md []byte) *metadataServer {
+	t.Helper()
+	m := &metadataServer{}
+	m.served.Store(&md)
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if m.failing.Load() {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/samlmetadata+xml")
+		_, _ = w.Write(*m.served.Load())
+	}))
+	t.Cleanup(m.Close)
+	return m
+}
+
+// refreshFlagIDP fetches the metadata of the flag IdP name now, as its
+// background refresher would, and returns the fetch's error.
+func refreshFlagIDP(t *testing.T, d *demo, name string) error {
+	t.Helper()
+	fs := d.s.flagSources[name]
+	require.NotNil(t, fs, "%s is a flag IdP given by URL", name)
+	err := fs.r.Refresh(t.Context())
+	d.s.flagRefreshed(t.Context(), name, fs.r.Status(), err)
+	return err
+}
+
+// withValidUntil returns metadata md with validUntil set to t.
+func withValidUntil(t *testing.T, md []byte, until time.Time) []byte {
+	t.Helper()
+	out := bytes.Replace(md, []byte("<md:EntityDescriptor "), []byte(`<md:EntityDescriptor validUntil="`+
+		until.UTC().Format(time.RFC3339Nano)+`" `), 1)
+	require.NotEqual(t, md, out, "metadata has an md:EntityDescriptor")
+	return out
+}
+
+// An IdP's keys are trusted until its metadata's validUntil: when every
+// refresh fails past that, sign-ins are refused with the reason, and the
+// next good refresh brings them back.
+func TestFlagIDPMetadataExpires(t *testing.T) {
+	p, md := newPartnerIDP(t)
+	m := newMetadataServer(t, withValidUntil(t, md, time.Now().Add(1500*time.Millisecond)))
+	served, failing := &m.served, &m.failing
+	d := startDemo(t, t.TempDir(), "--idp-metadata", "partner="+m.URL+"/md")
+	refresh := func() error { return refreshFlagIDP(t, d, "partner") }
+	resp, page := signInWith(t, d, p)
+	require.Equal(t, http.StatusOK, resp.StatusCode, page)
+
+	failing.Store(true)
+	require.Error(t, refresh())
+	until := d.s.idpMap()["partner"].MetadataValidUntil
+	require.False(t, until.IsZero())
+	time.Sleep(time.Until(until) + 10*time.Millisecond)
+	resp, page = signInWith(t, d, p)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, page, "metadata_expired")
+
+	// The IdP's metadata is back, with a later validUntil.
+	later := withValidUntil(t, md, time.Now().Add(time.Hour))
+	served.Store(&later)
+	failing.Store(false)
+	require.NoError(t, refresh())
+	resp, page = signInWith(t, d, p)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, page)
 }

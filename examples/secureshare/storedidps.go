@@ -309,6 +309,7 @@ func configChanges(a, b *idp.Config) []string {
 	add("SSOBinding", a.Binding() != b.Binding())
 	add("SLOURL", a.SLOURL != b.SLOURL)
 	add("SigningCertificates", !sameCerts(a, b))
+	add("MetadataValidUntil", !a.MetadataValidUntil.Equal(b.MetadataValidUntil))
 	add("SignAuthnRequests", a.SignAuthnRequests != b.SignAuthnRequests)
 	add("NameIDFormat", a.NameIDFormat != b.NameIDFormat)
 	add("AllowIDPInitiated", a.AllowIDPInitiated != b.AllowIDPInitiated)
