@@ -54,6 +54,9 @@ type LogoutVerifierConfig struct {
 	// IDPCertificates are the IdP's signing certificates. Every logout
 	// message must be signed with one of them. At least one is required.
 	IDPCertificates []*x509.Certificate
+	// IDPCertificatesValidUntil is as in [VerifierConfig]: from then on
+	// every message is refused with [CheckMetadataExpired].
+	IDPCertificatesValidUntil time.Time
 
 	// InsecureAllowSHA1 accepts RSA-SHA1 signatures and SHA-1 digests.
 	// Acceptable only for an IdP that cannot sign with SHA-256.
@@ -285,6 +288,9 @@ func (v *LogoutVerifier) VerifyPostResponse(samlResponse, requestID string) (*Lo
 // fromRedirect decodes a Redirect-binding message, checks its query
 // signature and parses it.
 func (v *LogoutVerifier) fromRedirect(rawQuery, param string) (*etree.Element, string, error) {
+	if err := checkKeysValid(v.cfg.IDPCertificatesValidUntil, v.now()); err != nil {
+		return nil, "", err
+	}
 	m, err := decodeRedirect(rawQuery, param, v.cfg.MaxMessageSize)
 	if err != nil {
 		return nil, "", err
@@ -303,6 +309,9 @@ func (v *LogoutVerifier) fromRedirect(rawQuery, param string) (*etree.Element, s
 // fromPost decodes a POST-binding message, checks that its root is tag and
 // verifies its enveloped signature. It returns the verified element.
 func (v *LogoutVerifier) fromPost(value, tag string) (*etree.Element, string, error) {
+	if err := checkKeysValid(v.cfg.IDPCertificatesValidUntil, v.now()); err != nil {
+		return nil, "", err
+	}
 	if limit := v.cfg.MaxMessageSize/3*4 + v.cfg.MaxMessageSize/32 + 8; len(value) > limit {
 		return nil, "", mismatch(CheckSize, "logout message too large",
 			fmt.Sprintf("at most %d bytes", limit), fmt.Sprintf("%d bytes", len(value)))

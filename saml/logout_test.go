@@ -113,6 +113,12 @@ func TestVerifyLogoutRequest(t *testing.T) {
 			check: CheckSchema},
 		{name: "too large", cfg: func(c *LogoutVerifierConfig) { c.MaxMessageSize = 200 },
 			check: CheckSize},
+		{name: "metadata valid a second more", cfg: func(c *LogoutVerifierConfig) {
+			c.IDPCertificatesValidUntil = requestClock.Add(time.Second)
+		}},
+		{name: "metadata expired", cfg: func(c *LogoutVerifierConfig) {
+			c.IDPCertificatesValidUntil = requestClock
+		}, check: CheckMetadataExpired},
 	}
 	for _, binding := range []Binding{BindingHTTPRedirect, BindingHTTPPost} {
 		for _, tc := range tests {
@@ -274,6 +280,9 @@ func TestVerifyLogoutResponse(t *testing.T) {
 		}, check: CheckSchema}},
 		{logoutCase: logoutCase{name: "not a LogoutResponse",
 			mod: func(el *etree.Element) { el.Tag = "Response" }, check: CheckSchema}},
+		{logoutCase: logoutCase{name: "metadata expired", cfg: func(c *LogoutVerifierConfig) {
+			c.IDPCertificatesValidUntil = requestClock.Add(-time.Minute)
+		}, check: CheckMetadataExpired}},
 	}
 	for _, binding := range []Binding{BindingHTTPRedirect, BindingHTTPPost} {
 		for _, tc := range tests {

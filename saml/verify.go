@@ -192,11 +192,8 @@ func (v *Verifier) VerifyXML(ctx context.Context, doc []byte, requestIDs []strin
 	if v.cfg.Now != nil {
 		now = v.cfg.Now()
 	}
-	if vu := v.cfg.IDPCertificatesValidUntil; !vu.IsZero() && !now.Before(vu) {
-		return nil, &ValidationError{Check: CheckMetadataExpired,
-			Msg: "the IdP's signing certificates come from metadata that has expired; " +
-				"fetch or import the IdP's metadata again",
-			Want: "before " + vu.UTC().Format(time.RFC3339), Got: now.UTC().Format(time.RFC3339)}
+	if err := checkKeysValid(v.cfg.IDPCertificatesValidUntil, now); err != nil {
+		return nil, err
 	}
 	root, err := parseXML(doc, v.maxSize)
 	if err != nil {
@@ -221,6 +218,18 @@ func (v *Verifier) VerifyXML(ctx context.Context, doc []byte, requestIDs []strin
 			Got: a.ID, Err: ErrReplayed}
 	}
 	return a, nil
+}
+
+// checkKeysValid refuses, with CheckMetadataExpired, to use IdP keys past
+// until, the validUntil of the metadata they came from; zero is no limit.
+func checkKeysValid(until, now time.Time) error {
+	if until.IsZero() || now.Before(until) {
+		return nil
+	}
+	return &ValidationError{Check: CheckMetadataExpired,
+		Msg: "the IdP's signing certificates come from metadata that has expired; " +
+			"fetch or import the IdP's metadata again",
+		Want: "before " + until.UTC().Format(time.RFC3339), Got: now.UTC().Format(time.RFC3339)}
 }
 
 // check is the state of one verification.

@@ -338,6 +338,7 @@ func (h *Handler) newIDPEntry(ic idp.Config, sp idp.ServiceProvider) (*idpEntry,
 	e.logout, err = saml.NewLogoutVerifier(saml.LogoutVerifierConfig{
 		SLOURLs: []string{h.sloURL}, IDPEntityID: ic.EntityID,
 		IDPCertificates: ic.SigningCertificates, InsecureAllowSHA1: ic.InsecureAllowSHA1,
+		IDPCertificatesValidUntil:       ic.MetadataValidUntil,
 		InsecureIgnoreCertificateExpiry: ic.InsecureIgnoreCertificateExpiry,
 		ClockSkew:                       ic.ClockSkew, Now: h.now})
 	if err != nil {

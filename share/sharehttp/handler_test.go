@@ -346,6 +346,30 @@ func TestLogoutAndSingleLogout(t *testing.T) {
 	})
 }
 
+// Past the validUntil of the metadata its keys came from, an IdP's
+// sign-in responses and logout requests are refused with the check named.
+func TestIDPMetadataExpired(t *testing.T) {
+	e := newEnv(t, envOptions{metadataValidUntil: testStart.Add(time.Minute)})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, _ := e.login(e.newClient(), "/s/"+token, partner)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "before validUntil")
+
+	e.clock.Advance(time.Minute)
+	resp, body := e.login(e.newClient(), "/s/"+token, partner)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, body, "failed check: metadata_expired")
+	failed := e.audit(share.EventLoginFailed)
+	require.NotEmpty(t, failed)
+	assert.Equal(t, "metadata_expired", failed[len(failed)-1].Reason)
+
+	u, _, err := e.idpBuilder().RedirectLogoutRequest(e.h.SLOURL(), "",
+		saml.LogoutRequestOptions{NameID: saml.NameID{Value: partner.email}})
+	require.NoError(t, err)
+	resp, body = e.get(e.client, strings.TrimPrefix(u, e.srv.URL))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, "failed check: metadata_expired")
+}
+
 // idpBuilder is a RequestBuilder speaking as the test IdP, to make signed
 // logout messages.
 func (e *env) idpBuilder() *saml.RequestBuilder {

@@ -84,6 +84,8 @@ type envOptions struct {
 	dsn               string // the store's DSN; empty means "memory:"
 	// wrapStore, when set, gives the Service wrapStore(store) instead.
 	wrapStore func(share.Store) share.Store
+	// metadataValidUntil is the IdP's MetadataValidUntil.
+	metadataValidUntil time.Time
 }
 
 // newEnv starts an environment with the ENG space from addWiki.
@@ -130,6 +132,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 			SSOBinding: o.binding, SLOURL: "https://idp.test/slo",
 			SigningCertificates: []*x509.Certificate{e.idp.Certificate()},
 			AllowIDPInitiated:   o.allowIDPInitiated,
+			MetadataValidUntil:  o.metadataValidUntil,
 			Mapping:             idp.AttributeMapping{Email: "email", Groups: "groups"},
 		}},
 		BaseURL: base, InsecureCookies: true,

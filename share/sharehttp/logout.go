@@ -144,6 +144,11 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 			h.message(w, r, http.StatusBadRequest, "Sign-out failed",
 				"The logout request could not be read (failed check: "+string(ve.Check)+").")
 			return
+		case saml.CheckMetadataExpired:
+			h.message(w, r, http.StatusBadRequest, "Sign-out failed",
+				"The identity provider's metadata has expired here, so its signature cannot "+
+					"be trusted (failed check: metadata_expired). Tell the administrator.")
+			return
 		}
 	}
 	h.message(w, r, http.StatusBadRequest, "Sign-out failed",
