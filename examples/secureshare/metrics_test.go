@@ -367,3 +367,41 @@ func assertNoSecretLabels(t *testing.T, f families, secrets ...string) {
 		}
 	}
 }
+
+// With --metrics-token, /metrics answers only requests with that bearer
+// token; the other routes are unaffected.
+func TestMetricsToken(t *testing.T) {
+	d := startDemo(t, t.TempDir(), "--metrics-token", "s3cret-scraper")
+	for _, tt := range []struct {
+		name, auth string
+		want       int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"wrong token", "Bearer nope", http.StatusUnauthorized},
+		{"token as basic auth", "Basic s3cret-scraper", http.StatusUnauthorized},
+		{"token with a suffix", "Bearer s3cret-scraperX", http.StatusUnauthorized},
+		{"right token", "Bearer s3cret-scraper", http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, d.url("/metrics"), nil)
+			require.NoError(t, err)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			b := body(t, resp)
+			assert.Equal(t, tt.want, resp.StatusCode)
+			if tt.want == http.StatusOK {
+				assert.Contains(t, b, "secureshare_http_requests_total")
+			} else {
+				assert.Equal(t, `Bearer realm="metrics"`, resp.Header.Get("WWW-Authenticate"))
+				assert.NotContains(t, b, "secureshare_")
+			}
+		})
+	}
+	resp, err := http.Get(d.url("/healthz"))
+	require.NoError(t, err)
+	_ = body(t, resp)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "health needs no token")
+}

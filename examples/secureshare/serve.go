@@ -391,7 +391,7 @@ func (s *server) routes() http.Handler {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.serveHealthz)
 	m.HandleFunc("GET /readyz", s.serveReadyz)
-	m.Handle("GET /metrics", s.metrics.handler())
+	m.Handle("GET /metrics", bearerOnly(s.flags.metricsToken, s.metrics.handler()))
 	if s.demoIDP != nil {
 		m.Handle(s.prefix+demoIDPPath+"/", s.demoIDP)
 	}

@@ -21,7 +21,7 @@ const serveUsage = `Usage: secureshare serve [flags]
 
 Serves Secure Share. With no flags it is a demo that needs no set-up: on
 http://127.0.0.1:8080, with a SQLite store in ./secureshare-data, a demo
-Confluence (spaces DEMO and OPS), a demo identity provider at /demo-idp/
+Confluence (spaces DEMO and OPS), a demo identity provider under /demo-idp/
 where you pick a user without a password, and two demo links printed at
 start-up. --idp-metadata replaces the demo IdP with real ones, and
 --confluence-url the demo Confluence with a real site.
@@ -29,7 +29,8 @@ start-up. --idp-metadata replaces the demo IdP with real ones, and
 Every flag can also come from the environment: --base-url from
 SECURESHARE_BASE_URL and so on (--idp-metadata from SECURESHARE_IDP_METADATA,
 comma-separated). A flag given on the command line wins. Prefer the
-environment for --confluence-token, --confluence-pat and --admin-password.
+environment for --confluence-token, --confluence-pat, --admin-password and
+--metrics-token.
 
 Routes besides the handler's (see share/sharehttp): GET /healthz (the process
 is alive), GET /readyz (the store answers), GET /metrics (Prometheus), and
@@ -48,6 +49,7 @@ type serveFlags struct {
 	confluenceURL, confluenceEmail, confluenceToken, confluencePAT string
 	spKey, spCert                                                  string
 	clientIPHeader                                                 string
+	metricsToken                                                   string
 	adminUser, adminPassword                                       string
 	insecureHTTPLoopback, insecureSet                              bool
 	forceDemoIDP                                                   bool
@@ -133,6 +135,9 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 	str(&f.clientIPHeader, "client-ip-header", "behind a reverse proxy, the request `HEADER` "+
 		"whose last address is the client's, such as X-Forwarded-For, for rate limits and logs "+
 		"(default: the connection's address)")
+	str(&f.metricsToken, "metrics-token", "require `TOKEN` as a bearer token on GET /metrics "+
+		"(Authorization: Bearer TOKEN), for a scraper reaching the public listener "+
+		"(default: /metrics is open)")
 	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
 		"how long to let requests finish on SIGINT or SIGTERM")
