@@ -270,16 +270,28 @@ func TestAdminIDPFromMetadataURL(t *testing.T) {
 	assert.Contains(t, d.s.idpMap(), "remote", "the last good copy stays in use")
 }
 
+// addHandmadeIDP adds the IdP "handmade", typed in by hand with the demo
+// IdP's certificate and SSO at https://idp.hand.example/sso, plus extra
+// fields.
+func addHandmadeIDP(t *testing.T, d *demo, c *http.Client, extra url.Values) {
+	t.Helper()
+	cert := pemCert(t, d.s.demoIDP.config().SigningCertificates[0].Raw)
+	fields := url.Values{"name": {"handmade"}, "mode": {"manual"},
+		"entity_id": {"https://idp.hand.example/entity"},
+		"sso_url":   {"https://idp.hand.example/sso"}, "binding": {"post"},
+		"certs": {strings.ReplaceAll(cert, "\n", " ")}}
+	for k, v := range extra {
+		fields[k] = v
+	}
+	addIDP(t, d, c, fields)
+}
+
 func TestAdminIDPsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	d := startDemo(t, dir)
 	c := browser(t)
 	adminSignIn(t, d, c)
-	cert := pemCert(t, d.s.demoIDP.config().SigningCertificates[0].Raw)
-	addIDP(t, d, c, url.Values{"name": {"handmade"}, "mode": {"manual"},
-		"entity_id": {"https://idp.hand.example/entity"},
-		"sso_url":   {"https://idp.hand.example/sso"}, "binding": {"post"},
-		"certs": {strings.ReplaceAll(cert, "\n", " ")}, "sha1": {"on"}})
+	addHandmadeIDP(t, d, c, url.Values{"sha1": {"on"}})
 	d.stop()
 
 	d = startDemo(t, dir)
@@ -387,4 +399,55 @@ func TestAdminFormTooLarge(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 	assert.Contains(t, page, "metadata can be at most 5 MiB")
 	assert.NotContains(t, page, "expired")
+}
+
+// What another instance on the same store changes in the stored IdPs is
+// served here at the next sync: a changed IdP, a new one, a deleted one.
+func TestStoredIDPsSyncFromOtherInstances(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	addHandmadeIDP(t, d, c, nil)
+	ctx := t.Context()
+
+	// Nothing changed elsewhere: the live handler stays.
+	live := d.s.live.Load()
+	require.NoError(t, d.s.syncStoredIDPs(ctx))
+	assert.Same(t, live, d.s.live.Load())
+
+	// Another instance changes handmade and adds other.
+	sc, err := d.s.store.IDPConfig(ctx, "handmade")
+	require.NoError(t, err)
+	sc.Config.SSOURL = "https://idp.hand.example/sso2"
+	_, err = d.s.store.PutIDPConfig(ctx, sc)
+	require.NoError(t, err)
+	other := sc
+	other.Version = 0
+	other.Config.Name, other.Config.EntityID = "other", "https://idp.other.example/entity"
+	_, err = d.s.store.PutIDPConfig(ctx, other)
+	require.NoError(t, err)
+	assert.Equal(t, "https://idp.hand.example/sso", d.s.idpMap()["handmade"].SSOURL,
+		"not before the sync")
+
+	require.NoError(t, d.s.syncStoredIDPs(ctx))
+	assert.Equal(t, "https://idp.hand.example/sso2", d.s.idpMap()["handmade"].SSOURL)
+	assert.Contains(t, d.s.idpMap(), "other")
+	_, page := adminGet(t, d, c, "/admin/idps")
+	assert.Contains(t, page, `href="/admin/idps/other"`)
+
+	// Another instance deletes other.
+	require.NoError(t, d.s.store.DeleteIDPConfig(ctx, "other"))
+	require.NoError(t, d.s.syncStoredIDPs(ctx))
+	assert.NotContains(t, d.s.idpMap(), "other")
+	assert.Contains(t, d.s.idpMap(), "handmade")
+	assert.Contains(t, d.s.idpMap(), demoIDPName, "flag IdPs stay")
+
+	// An edit here after the sync works: this instance knows the newest
+	// version.
+	sc, err = d.s.storedIDP("handmade")
+	require.NoError(t, err)
+	sc.Config.SSOURL = "https://idp.hand.example/sso3"
+	_, err = d.s.putIDP(ctx, sc, "admin")
+	require.NoError(t, err)
+	assert.Equal(t, "https://idp.hand.example/sso3", d.s.idpMap()["handmade"].SSOURL)
 }

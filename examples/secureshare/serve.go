@@ -114,6 +114,7 @@ type server struct {
 	flagSources map[string]*flagSource // the flag IdPs given by URL
 	stored      map[string]*storedIDP  // configured on the admin pages
 	refreshers  sync.WaitGroup
+	stopSync    context.CancelFunc // ends goSyncStoredIDPs
 
 	http      *http.Server
 	stopSweep context.CancelFunc
@@ -303,6 +304,7 @@ func (s *server) newHandler(ctx context.Context) error {
 	s.idpMu.Lock()
 	defer s.idpMu.Unlock()
 	s.startFlagRefreshers()
+	s.stopSync = s.goSyncStoredIDPs(idpSyncInterval)
 	return nil
 }
 

@@ -104,6 +104,91 @@ func (e *storedIDP) parseStored(now time.Time) {
 	}
 }
 
+// idpSyncInterval is how often a server reads the stored IdPs again, to
+// serve what other instances on the same store changed.
+const idpSyncInterval = 30 * time.Second
+
+// syncStoredIDPs serves the stored IdPs as the store now holds them: those
+// another instance added, changed (a newer Version) or deleted since this
+// one last knew them. It is how an admin's change on one instance reaches
+// the others. A metadata refresh another instance stored is taken as it
+// is; the refresher here keeps its own schedule.
+func (s *server) syncStoredIDPs(ctx context.Context) error {
+	s.idpMu.Lock()
+	defer s.idpMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err // stopRefreshers has begun: start no refresher
+	}
+	// Read under the lock, so that a change made here meanwhile is not
+	// undone by an older list.
+	list, err := s.store.ListIDPConfigs(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the stored IdPs: %w", err)
+	}
+	changed := false
+	seen := make(map[string]bool, len(list))
+	for _, sc := range list {
+		name := sc.Config.Name
+		seen[name] = true
+		e := s.stored[name]
+		switch {
+		case e != nil && sc.Version <= e.sc.Version:
+			continue
+		case e != nil && e.sc.MetadataURL == sc.MetadataURL:
+			before, held := e.sc.Config, e.hold
+			e.sc = sc
+			e.parseStored(time.Now())
+			if len(configChanges(&before, &sc.Config)) > 0 || held != e.hold {
+				changed = true
+			}
+			continue
+		case e != nil && e.stop != nil:
+			e.stop()
+		}
+		ne := &storedIDP{sc: sc}
+		ne.parseStored(time.Now())
+		s.stored[name] = ne
+		s.startRefresher(ne)
+		changed = true
+	}
+	for name, e := range s.stored {
+		if seen[name] {
+			continue
+		}
+		if e.stop != nil {
+			e.stop()
+		}
+		delete(s.stored, name)
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	s.log.Info("the stored IdPs changed on another instance; serving them")
+	return s.rebuild()
+}
+
+// goSyncStoredIDPs runs syncStoredIDPs every interval until the returned
+// function is called; it logs failures and tries again.
+func (s *server) goSyncStoredIDPs(interval time.Duration) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.refreshers.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := s.syncStoredIDPs(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("reading the stored IdPs again", slog.Any("error", err))
+			}
+		}
+	})
+	return cancel
+}
+
 // servedIDPs are the flag IdPs and every stored one that can be served
 // beside them; it sets each stored one's problem, and logs new ones. The
 // caller holds idpMu.
@@ -252,6 +337,9 @@ func (s *server) refreshed(ctx context.Context, name string, st idp.RefreshStatu
 // stopRefreshers stops every refresher, of stored and flag IdPs, and
 // waits for them to end.
 func (s *server) stopRefreshers() {
+	if s.stopSync != nil {
+		s.stopSync()
+	}
 	s.idpMu.Lock()
 	for _, e := range s.stored {
 		if e.stop != nil {
