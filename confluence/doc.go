@@ -78,11 +78,13 @@
 //
 // # Not supported
 //
-// Content that Confluence renders from another page without a link, as
-// the Include Page and Excerpt Include macros do, cannot be detected in
-// the rendered HTML: a shared page that includes a withheld page shows
-// the included text. Keep such macros out of shared pages, or label the
-// including page for exclusion.
+// What the Include Page and Excerpt Include macros render from another
+// page is replaced by [IncludedContentNotice] unless
+// [RenderConfig.AllowIncludedContent] is set: the rendered HTML marks the
+// macro but not the page it included, so that page cannot be checked.
+// Other macros that copy another page's text without a link are not
+// recognised; keep them out of shared pages, or label the including page
+// for exclusion.
 //
 // Blog posts, comments, search and the storage or ADF formats are not
 // read. Confluence's space permissions are not evaluated beyond what the

@@ -109,6 +109,15 @@ type RenderConfig struct {
 	// Images on the Confluence site or Atlassian's media service are never
 	// kept, however their URL is spelled.
 	AllowExternalImages bool
+
+	// AllowIncludedContent keeps what the Include Page and Excerpt Include
+	// macros bring in from other pages. By default the renderer replaces
+	// it (every element Confluence marks with data-macro-name "include" or
+	// "excerpt-include") with a sentence saying that content from another
+	// page is not shown: the included page may be one the share withholds,
+	// and the rendered HTML does not say which page it was. Turn it on
+	// only when no shared page includes a page that must stay inside.
+	AllowIncludedContent bool
 }
 
 // Renderer turns the view HTML of a Confluence page into HTML that is safe
@@ -142,21 +151,24 @@ type RenderConfig struct {
 // classes (panels, code, task lists) can be styled; pages that host the
 // output should not select on class names or IDs that content could copy.
 //
-// Content that Confluence renders from another page without a link, such
-// as the Include Page and Excerpt Include macros, cannot be told from the
-// page's own text and is shown as it is: a page that includes a withheld
-// page reveals the included text. Keep such macros out of shared pages.
+// Content that Confluence renders from another page, through the Include
+// Page and Excerpt Include macros, is replaced by a sentence (see
+// RenderConfig.AllowIncludedContent), as far as Confluence marks it with
+// the macro's name (data-macro-name), which its view HTML does on Cloud
+// and Data Center. Other macros that copy text from other pages without
+// a link are not recognised and are shown as they are.
 type Renderer struct {
-	policy         *bluemonday.Policy
-	hosts          map[string]bool
-	maxBytes       int
-	externalImages bool
+	policy          *bluemonday.Policy
+	hosts           map[string]bool
+	maxBytes        int
+	externalImages  bool
+	includedContent bool
 }
 
 // NewRenderer builds the sanitising policy and returns a Renderer.
 func NewRenderer(cfg RenderConfig) (*Renderer, error) {
 	r := &Renderer{policy: confluencePolicy(), hosts: map[string]bool{}, maxBytes: cfg.MaxBytes,
-		externalImages: cfg.AllowExternalImages}
+		externalImages: cfg.AllowExternalImages, includedContent: cfg.AllowIncludedContent}
 	if r.maxBytes <= 0 {
 		r.maxBytes = defaultMaxRenderBytes
 	}
@@ -222,6 +234,11 @@ func (w *rewriter) walk(n *html.Node) {
 		prev, next := c.PrevSibling, c.NextSibling
 		cuts := w.cuts
 		if c.Type == html.ElementNode {
+			if !w.r.includedContent && includesPage(c) {
+				replaceIncluded(c)
+				c = next
+				continue
+			}
 			switch c.DataAtom {
 			case atom.A:
 				w.rewriteLink(c)
@@ -248,6 +265,35 @@ func (w *rewriter) walk(n *html.Node) {
 		}
 		c = next
 	}
+}
+
+// IncludedContentNotice replaces what an Include Page or Excerpt Include
+// macro brought in from another page.
+const IncludedContentNotice = "Content included here from another page is not shown in shared pages."
+
+// includesPage reports whether n is the output of a macro that includes
+// another page's content.
+func includesPage(n *html.Node) bool {
+	name, ok := attr(n, "data-macro-name")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "include", "excerpt-include":
+		return true
+	}
+	return false
+}
+
+// replaceIncluded empties n and puts IncludedContentNotice in it.
+func replaceIncluded(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = n.FirstChild {
+		n.RemoveChild(c)
+	}
+	p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P,
+		Attr: []html.Attribute{{Key: "class", Val: "secureshare-included"}}}
+	p.AppendChild(&html.Node{Type: html.TextNode, Data: IncludedContentNotice})
+	n.AppendChild(p)
 }
 
 // detached reports whether n is no longer below the root.

@@ -156,6 +156,38 @@ func TestRenderDropsExternalImagesByDefault(t *testing.T) {
 	assert.Equal(t, "<p>Logo and </p>", out)
 }
 
+// What the Include Page and Excerpt Include macros bring in from another
+// page is replaced by a notice, unless the host allows it; other macros
+// and the page's own text stay.
+func TestRenderWithholdsIncludedContent(t *testing.T) {
+	body := `<p>Own text.</p>` +
+		`<div class="conf-macro output-block" data-hasbody="false" data-macro-name="include" ` +
+		`data-macro-id="a1"><p>Salary bands from a restricted page.</p>` +
+		`<a href="/wiki/spaces/ENG/pages/13/Payroll">Payroll</a></div>` +
+		`<span class="conf-macro output-inline" data-macro-name="Excerpt-Include ">` +
+		`Excerpt of the board minutes.</span>` +
+		`<div class="confluence-information-macro conf-macro output-block" ` +
+		`data-macro-name="tip"><p>A tip of this page.</p></div>`
+
+	r := newTestRenderer(t)
+	out, err := r.Render(body, shareLinks())
+	require.NoError(t, err)
+	assert.Contains(t, out, "Own text.")
+	assert.Contains(t, out, "A tip of this page.")
+	assert.NotContains(t, out, "Salary bands")
+	assert.NotContains(t, out, "Payroll")
+	assert.NotContains(t, out, "board minutes")
+	assert.Equal(t, 2, strings.Count(out, confluence.IncludedContentNotice), out)
+
+	r, err = confluence.NewRenderer(confluence.RenderConfig{AllowIncludedContent: true})
+	require.NoError(t, err)
+	out, err = r.Render(body, shareLinks())
+	require.NoError(t, err)
+	assert.Contains(t, out, "Salary bands from a restricted page.")
+	assert.Contains(t, out, "Excerpt of the board minutes.")
+	assert.NotContains(t, out, confluence.IncludedContentNotice)
+}
+
 func TestRenderLimits(t *testing.T) {
 	r, err := confluence.NewRenderer(confluence.RenderConfig{MaxBytes: 10})
 	require.NoError(t, err)
