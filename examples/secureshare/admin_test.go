@@ -489,7 +489,7 @@ func TestAdminLinkFormRefusals(t *testing.T) {
 		{"unknown IdP", url.Values{"space": {demoSpace}, "scope": {"space"},
 			"idps": {"okta-typo"}}, "no IdP has this name"},
 		{"page ID not a number", url.Values{"space": {demoSpace}, "scope": {"page"},
-			"page": {"abc"}, "groups": {"partners"}}, "PageID"},
+			"page": {"abc"}, "groups": {"partners"}}, "Page ID: a Confluence page ID is a number"},
 		{"lifetime past ten years", url.Values{"space": {demoSpace}, "scope": {"space"},
 			"groups": {"partners"}, "lifetime": {"300000d"}}, "ten years"},
 		{"lifetime of zero", url.Values{"space": {demoSpace}, "scope": {"space"},

@@ -323,6 +323,17 @@ func (a *admin) checkIDPNames(field string, names []string) error {
 	return nil
 }
 
+// formLabels name the fields of share's validation errors as the link and
+// space forms label them.
+var formLabels = map[string]string{
+	"Space": "Space key", "Key": "Space key", "Scope": "Scope", "PageID": "Page ID",
+	"Title": "Title", "Expires": "Expires", "Lifetime": "Lifetime",
+	"DefaultLifetime": "Default link lifetime", "MaxLifetime": "Maximum link lifetime",
+	"Policy.Groups": "Groups", "Policy.Emails": "Emails", "Policy.Domains": "Email domains",
+	"Policy.IDPs": "Identity providers", "Policy.Anonymous": "Anonymous",
+	"IDPs": "Allowed identity providers",
+}
+
 // formError is the sentence for a validation error, which the form shows
 // next to the fields; ok is false for other errors.
 func formError(err error) (msg string, ok bool) {
@@ -330,7 +341,11 @@ func formError(err error) (msg string, ok bool) {
 	if !errors.As(err, &ve) {
 		return "", false
 	}
-	msg = strings.TrimPrefix(ve.Field, "Policy.") + ": " + ve.Msg
+	label, ok := formLabels[ve.Field]
+	if !ok {
+		label = strings.TrimPrefix(ve.Field, "Policy.")
+	}
+	msg = label + ": " + ve.Msg
 	if ve.Want != "" || ve.Got != "" {
 		msg += fmt.Sprintf(" (want %q, got %q)", ve.Want, ve.Got)
 	}
