@@ -134,11 +134,11 @@ func isWrite(q string) bool {
 	return false
 }
 
-// maxPrepared bounds the statement texts kept prepared. The hot paths'
-// texts are a few dozen and are met first; past the bound, rarer texts
-// (audit batches of unusual sizes, unusual combinations of audit and link
-// filters: some 300 are possible in all) run unprepared.
-const maxPrepared = 256
+// maxPrepared bounds the statement texts kept prepared. The store's own
+// statements are some 310 texts in all (audit batches of each size up to
+// maxAuditBatch, and each combination of audit and link filters), so they
+// all fit; the bound is for texts a caller might make without end.
+const maxPrepared = 384
 
 // newSQLDB wraps db. writeWait > 0 queues writers (see sqlDB) for at
 // most that long; 0 leaves them to SQLite.
