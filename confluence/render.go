@@ -2,6 +2,7 @@ package confluence
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"strings"
@@ -191,6 +192,12 @@ func (r *Renderer) Render(body string, links Links) (string, error) {
 		return "", fmt.Errorf("confluence: page HTML is %d bytes, more than %d",
 			len(body), r.maxBytes)
 	}
+	if !r.includedContent {
+		var err error
+		if body, err = withoutIncluded(body); err != nil {
+			return "", fmt.Errorf("confluence: reading page HTML: %w", err)
+		}
+	}
 	ctxNode := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := html.ParseFragment(strings.NewReader(body), ctxNode)
 	if err != nil {
@@ -290,10 +297,71 @@ func replaceIncluded(n *html.Node) {
 	for c := n.FirstChild; c != nil; c = n.FirstChild {
 		n.RemoveChild(c)
 	}
-	p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P,
-		Attr: []html.Attribute{{Key: "class", Val: "secureshare-included"}}}
-	p.AppendChild(&html.Node{Type: html.TextNode, Data: IncludedContentNotice})
-	n.AppendChild(p)
+	n.AppendChild(&html.Node{Type: html.TextNode, Data: IncludedContentNotice})
+}
+
+// withoutIncluded returns body with the content of every element that
+// includesPage would find replaced by IncludedContentNotice. It works on
+// the tokens in source order, before the HTML parser moves misnested
+// content out of the macro's element (a <p> inside a <span>, a <div>
+// inside a table), where the tree would no longer show it as included.
+// An element never closed hides everything after it.
+func withoutIncluded(body string) (string, error) {
+	z := html.NewTokenizer(strings.NewReader(body))
+	var b strings.Builder
+	b.Grow(len(body))
+	skip, depth := "", 0 // the tag name of the macro element skipped, and its nesting
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if err := z.Err(); err != io.EOF {
+				return "", err
+			}
+			return b.String(), nil
+		}
+		raw := string(z.Raw()) // TagName and TagAttr may change what Raw returned
+		if tt != html.StartTagToken && tt != html.EndTagToken && tt != html.SelfClosingTagToken {
+			if skip == "" {
+				b.WriteString(raw)
+			}
+			continue
+		}
+		name, hasAttr := z.TagName()
+		tag := string(name)
+		switch {
+		case skip == "" && tt != html.EndTagToken && hasAttr && tokenIncludesPage(z):
+			b.WriteString(raw)
+			b.WriteString(html.EscapeString(IncludedContentNotice))
+			skip, depth = tag, 1
+		case skip == "":
+			b.WriteString(raw)
+		case tag != skip:
+		case tt == html.EndTagToken:
+			if depth--; depth == 0 {
+				b.WriteString(raw)
+				skip = ""
+			}
+		default: // an element named like the macro's, inside it
+			depth++
+		}
+	}
+}
+
+// tokenIncludesPage reports whether the start tag z is at carries the
+// data-macro-name of a macro that includes another page's content.
+func tokenIncludesPage(z *html.Tokenizer) bool {
+	for {
+		key, val, more := z.TagAttr()
+		if string(key) == "data-macro-name" {
+			switch strings.ToLower(strings.TrimSpace(string(val))) {
+			case "include", "excerpt-include":
+				return true
+			}
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 // detached reports whether n is no longer below the root.

@@ -188,6 +188,38 @@ func TestRenderWithholdsIncludedContent(t *testing.T) {
 	assert.NotContains(t, out, confluence.IncludedContentNotice)
 }
 
+// The parser moves misnested content out of an element: a <p> or a table
+// inside a macro's <span>, a <div> inside a table row. What a macro
+// includes stays hidden however it is nested, and an include macro never
+// closed hides the rest of the page.
+func TestRenderWithholdsMisnestedIncludedContent(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, body := range []string{
+		`<p>Intro <span class="conf-macro output-inline" data-macro-name="excerpt-include">` +
+			`<p>SECRET para</p></span> tail</p>`,
+		`<p>Intro <span data-macro-name="excerpt-include"><div>SECRET div</div></span></p>`,
+		`<p>Intro <span data-macro-name="include"><table><tr><td>SECRET td</td></tr></table>` +
+			`</span></p>`,
+		`<table><tr><td>x</td><div data-macro-name="include"><p>SECRET foster</p></div></tr></table>`,
+		`<div data-macro-name="include"><div><span>nested</span><div>SECRET deep</div></div></div>`,
+		`<div data-macro-name=" INCLUDE "><p>SECRET upper</p></div>`,
+		`<div data-macro-name="include"/><p>SECRET after a self-closed macro</p></div>`,
+		`<div data-macro-name="include"><p>SECRET never closed</p>`,
+		`<div data-macro-name="include"><script>document.write("</div>SECRET")</script></div>`,
+	} {
+		out, err := r.Render(body, shareLinks())
+		require.NoError(t, err)
+		assert.NotContains(t, out, "SECRET", body)
+		assert.Contains(t, out, confluence.IncludedContentNotice, body)
+	}
+	// After the macro's own end tag, the page goes on.
+	out, err := r.Render(`<div data-macro-name="include"><div>SECRET</div></div><p>Own text.</p>`,
+		shareLinks())
+	require.NoError(t, err)
+	assert.Contains(t, out, "Own text.")
+	assert.NotContains(t, out, "SECRET")
+}
+
 func TestRenderLimits(t *testing.T) {
 	r, err := confluence.NewRenderer(confluence.RenderConfig{MaxBytes: 10})
 	require.NoError(t, err)
