@@ -92,6 +92,10 @@ func (e *storedIDP) parseStored(now time.Time) {
 		return
 	}
 	md, err := e.sc.ParsedMetadata(idp.MetadataOptions{Now: func() time.Time { return now }})
+	if md != nil && e.sc.Config.MetadataValidUntil.IsZero() {
+		// Stored before configurations kept the validUntil.
+		e.sc.Config.MetadataValidUntil = md.IDP.ValidUntil
+	}
 	if errors.Is(err, idp.ErrMetadataExpired) {
 		e.hold = "its metadata has expired (" + err.Error() + "); import it again"
 		if e.sc.MetadataURL != "" {
@@ -132,7 +136,7 @@ func (s *server) syncStoredIDPs(ctx context.Context) error {
 		seen[name] = true
 		e := s.stored[name]
 		switch {
-		case e != nil && sc.Version <= e.sc.Version:
+		case e != nil && sameRecord(&sc, &e.sc):
 			continue
 		case e != nil && e.sc.MetadataURL == sc.MetadataURL:
 			before, held := e.sc.Config, e.hold
@@ -166,6 +170,15 @@ func (s *server) syncStoredIDPs(ctx context.Context) error {
 	}
 	s.log.Info("the stored IdPs changed on another instance; serving them")
 	return s.rebuild()
+}
+
+// sameRecord reports whether a and b are one write of one stored IdP: the
+// same Version and Updated (to the microsecond the store keeps). An IdP
+// deleted and created again starts again at Version 1, but with a new
+// Updated.
+func sameRecord(a, b *idp.StoredConfig) bool {
+	return a.Version == b.Version &&
+		a.Updated.Truncate(time.Microsecond).Equal(b.Updated.Truncate(time.Microsecond))
 }
 
 // goSyncStoredIDPs runs syncStoredIDPs every interval until the returned
@@ -304,14 +317,17 @@ func (s *server) refreshed(ctx context.Context, name string, st idp.RefreshStatu
 		return
 	}
 
+	if sc.MetadataURL != e.sc.MetadataURL {
+		// Another instance gave it another source since this refresher
+		// began: the next sync restarts the refresher for the new one.
+		return
+	}
+
 	sc.LastAttempt, sc.LastError = st.LastAttempt, ""
-	changed := false
 	if fetchErr != nil {
 		sc.LastError = fetchErr.Error()
 	} else if md := st.Metadata; md != nil {
-		before := sc.Config
 		sc.Config.ApplyMetadata(md.IDP)
-		changed = len(configChanges(&before, &sc.Config)) > 0
 		sc.Metadata, sc.ETag, sc.LastModified = md.Raw, md.ETag, md.LastModified
 		sc.FetchedAt = md.FetchedAt
 	}
@@ -321,12 +337,14 @@ func (s *server) refreshed(ctx context.Context, name string, st idp.RefreshStatu
 		return
 	}
 
-	held := e.hold != ""
+	// Compared with what this instance serves, not with the stored copy:
+	// another instance may have stored the same change already.
+	served, held := e.sc.Config, e.hold != ""
 	e.sc = put
 	if fetchErr == nil {
 		e.hold = ""
 	}
-	if fetchErr == nil && (changed || held) {
+	if len(configChanges(&served, &put.Config)) > 0 || (fetchErr == nil && held) {
 		if err := s.rebuild(); err != nil {
 			s.log.Error("serving a refreshed IdP", slog.String("idp", name),
 				slog.Any("error", err))
@@ -401,7 +419,11 @@ func configChanges(a, b *idp.Config) []string {
 	add("SignAuthnRequests", a.SignAuthnRequests != b.SignAuthnRequests)
 	add("NameIDFormat", a.NameIDFormat != b.NameIDFormat)
 	add("AllowIDPInitiated", a.AllowIDPInitiated != b.AllowIDPInitiated)
+	add("RequireSignedAssertions", a.RequireSignedAssertions != b.RequireSignedAssertions)
 	add("InsecureAllowSHA1", a.InsecureAllowSHA1 != b.InsecureAllowSHA1)
+	add("InsecureAllowRSA15", a.InsecureAllowRSA15 != b.InsecureAllowRSA15)
+	add("InsecureIgnoreCertificateExpiry",
+		a.InsecureIgnoreCertificateExpiry != b.InsecureIgnoreCertificateExpiry)
 	add("ClockSkew", a.ClockSkew != b.ClockSkew)
 	add("Preset", a.Preset != b.Preset)
 	add("Mapping", a.Mapping != b.Mapping)
