@@ -60,6 +60,7 @@ func fullIDPConfig(t *testing.T, name string) idp.StoredConfig {
 			SigningCertificates: []*x509.Certificate{
 				testCertificate(t, name+" old"), testCertificate(t, name+" new"),
 			},
+			MetadataValidUntil:              start.Add(48*time.Hour + time.Nanosecond),
 			SignAuthnRequests:               true,
 			NameIDFormat:                    saml.NameIDFormatEmailAddress,
 			AllowIDPInitiated:               true,
