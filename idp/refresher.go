@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -40,6 +43,10 @@ type RefresherConfig struct {
 	// RetryInterval is the wait after a failed fetch; zero means
 	// [DefaultRetryInterval].
 	RetryInterval time.Duration
+	// Spread shortens each scheduled wait (not retries) by a random part
+	// of it, up to this fraction (at most 0.5), so that instances started
+	// together do not fetch together. Zero keeps waits exact.
+	Spread float64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// After returns a channel that receives after d, like time.After; nil
@@ -104,6 +111,9 @@ func NewRefresher(cfg RefresherConfig) (*Refresher, error) {
 	}
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = DefaultRetryInterval
+	}
+	if cfg.Spread < 0 || cfg.Spread > 0.5 || math.IsNaN(cfg.Spread) {
+		return nil, fmt.Errorf("idp: refresher's Spread %v is not between 0 and 0.5", cfg.Spread)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -170,8 +180,18 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 	}
 	r.status.Metadata = md
 	r.status.LastSuccess = now
-	r.status.NextRefresh = now.Add(r.wait(md, now))
+	r.status.NextRefresh = now.Add(r.spread(r.wait(md, now)))
 	return nil
+}
+
+// spread shortens d by a random part of up to Spread of it, never below
+// MinInterval.
+func (r *Refresher) spread(d time.Duration) time.Duration {
+	if r.cfg.Spread == 0 || d <= r.cfg.MinInterval {
+		return d
+	}
+	cut := time.Duration(rand.Float64() * r.cfg.Spread * float64(d))
+	return max(d-cut, r.cfg.MinInterval)
 }
 
 // Run refreshes at [RefreshStatus.NextRefresh] until ctx is done, then

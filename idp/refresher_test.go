@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -211,6 +212,33 @@ func TestRefresherSchedule(t *testing.T) {
 			require.NoError(t, r.Refresh(context.Background()))
 			assert.Equal(t, start.Add(tt.want), r.Status().NextRefresh)
 		})
+	}
+}
+
+// With Spread, each scheduled wait is shortened by a random part of up to
+// that fraction, so that instances started together drift apart; an
+// out-of-range Spread is refused.
+func TestRefresherSpread(t *testing.T) {
+	start := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	clock := &fakeClock{now: start}
+	kp := newKeyPair(t, "a", start.Add(-time.Hour), start.Add(1000*time.Hour))
+	idp := &switchableIdP{}
+	idp.set(http.StatusOK, idpMetadataXML("https://idp.example.com", time.Time{}, "PT10H",
+		kp.cert))
+	r := newTestRefresher(t, idp, clock, func(c *RefresherConfig) { c.Spread = 0.2 })
+	seen := map[time.Duration]bool{}
+	for range 40 {
+		require.NoError(t, r.Refresh(context.Background()))
+		w := r.Status().NextRefresh.Sub(start)
+		assert.GreaterOrEqual(t, w, 8*time.Hour)
+		assert.LessOrEqual(t, w, 10*time.Hour)
+		seen[w] = true
+	}
+	assert.Greater(t, len(seen), 1, "the waits differ")
+
+	for _, bad := range []float64{-0.1, 0.6, math.NaN()} {
+		_, err := NewRefresher(RefresherConfig{Fetcher: r.cfg.Fetcher, Spread: bad})
+		assert.ErrorContains(t, err, "Spread", "%v", bad)
 	}
 }
 

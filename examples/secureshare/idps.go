@@ -83,7 +83,8 @@ func readIDPMetadata(ctx context.Context, src string,
 	if err != nil {
 		return nil, nil, badUsage("--idp-metadata %s: %v", idp.RedactURL(src), err)
 	}
-	r, err := idp.NewRefresher(idp.RefresherConfig{Fetcher: f, Logger: log})
+	r, err := idp.NewRefresher(idp.RefresherConfig{Fetcher: f, Spread: refreshSpread,
+		Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("--idp-metadata %s: %w", idp.RedactURL(src), err)
 	}

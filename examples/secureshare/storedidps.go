@@ -108,6 +108,10 @@ func (e *storedIDP) parseStored(now time.Time) {
 	}
 }
 
+// refreshSpread spreads the metadata fetches of instances started
+// together (see idp.RefresherConfig.Spread).
+const refreshSpread = 0.1
+
 // idpSyncInterval is how often a server reads the stored IdPs again, to
 // serve what other instances on the same store changed.
 const idpSyncInterval = 30 * time.Second
@@ -255,7 +259,7 @@ func (s *server) startRefresher(e *storedIDP) {
 	if err == nil {
 		var r *idp.Refresher
 		r, err = idp.NewRefresher(idp.RefresherConfig{Fetcher: f, Initial: e.initial,
-			Logger: s.log.With(slog.String("idp", name))})
+			Spread: refreshSpread, Logger: s.log.With(slog.String("idp", name))})
 		if err == nil {
 			e.stop = s.goRefresher(r, func(ctx context.Context, st idp.RefreshStatus,
 				err error) {
