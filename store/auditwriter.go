@@ -142,12 +142,7 @@ func (w *auditWriter) gather(batch []*auditRequest) []*auditRequest {
 // commit writes batch in one statement and answers every request; when
 // one row's data made the statement fail, it writes them one by one.
 func (w *auditWriter) commit(ctx context.Context, inserts *insertCache, batch []*auditRequest) {
-	for n := int64(len(batch)); ; {
-		old := w.largest.Load()
-		if n <= old || w.largest.CompareAndSwap(old, n) {
-			break
-		}
-	}
+	raiseTo(&w.largest, int64(len(batch)))
 	args := make([]any, 0, len(batch)*10)
 	for _, r := range batch {
 		args = appendAuditArgs(args, r.e)
@@ -217,4 +212,15 @@ func auditWriters(db database) int {
 		return 1
 	}
 	return int(min(auditWritersPostgres, max(pg.pool.Config().MaxConns, 1)))
+}
+
+// raiseTo sets a to n when n is larger, for the largest-batch counters
+// that tests read.
+func raiseTo(a *atomic.Int64, n int64) {
+	for {
+		old := a.Load()
+		if n <= old || a.CompareAndSwap(old, n) {
+			return
+		}
+	}
 }

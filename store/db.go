@@ -337,11 +337,6 @@ type sqlRow struct{ r *sql.Row }
 
 func (r sqlRow) Scan(dest ...any) error { return unavailable(r.r.Scan(dest...)) }
 
-// errRow is a row whose statement never ran.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
-
 // pgDB is PostgreSQL through a pgx pool.
 type pgDB struct {
 	pool *pgxpool.Pool

@@ -173,12 +173,7 @@ func (d *sqlDB) commitTogether(ops []*writeOp) {
 	// After a commit this does nothing; after an early end it frees the
 	// lock.
 	defer func() { _ = tx.Rollback() }()
-	for n := int64(len(ops)); ; {
-		old := d.largestBatch.Load()
-		if n <= old || d.largestBatch.CompareAndSwap(old, n) {
-			break
-		}
-	}
+	raiseTo(&d.largestBatch, int64(len(ops)))
 	outcomes := make([]error, len(ops))
 	on := &batchTx{d: d, tx: tx}
 	for i, op := range ops {
@@ -220,6 +215,10 @@ func (d *sqlDB) oneByOne(ops []*writeOp, tried []error) {
 	}
 }
 
+// errQueryInWrite refuses a statement with several result rows inside a
+// write: write's fn runs one statement, scanned at once.
+var errQueryInWrite = errors.New("store: internal error: a query with several rows in a write")
+
 // sqlDirect runs statements on the pool, prepared where it can: reads,
 // and the writes of a writer that holds the write token.
 type sqlDirect struct{ d *sqlDB }
@@ -232,7 +231,7 @@ func (s sqlDirect) exec(ctx context.Context, q string, args ...any) (int64, erro
 }
 
 func (s sqlDirect) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return nil, errors.New("store: internal error: a query with several rows in a write")
+	return nil, errQueryInWrite
 }
 
 func (s sqlDirect) queryRow(ctx context.Context, q string, args ...any) row {
@@ -275,22 +274,16 @@ func (b *batchTx) judge(err error) error {
 
 func (b *batchTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	ctx = context.WithoutCancel(ctx)
-	var res sql.Result
-	var err error
+	var e sqlExecer = textStmt{b.tx, q}
 	if st := b.stmt(ctx, q); st != nil {
-		res, err = st.ExecContext(ctx, args...)
-	} else {
-		res, err = b.tx.ExecContext(ctx, q, args...)
+		e = st
 	}
-	if err != nil {
-		return 0, b.judge(err)
-	}
-	n, err := res.RowsAffected()
+	n, err := sqlExec(ctx, e, args)
 	return n, b.judge(err)
 }
 
 func (b *batchTx) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return nil, errors.New("store: internal error: a query with several rows in a write")
+	return nil, errQueryInWrite
 }
 
 func (b *batchTx) queryRow(ctx context.Context, q string, args ...any) row {
