@@ -151,10 +151,8 @@ func (h *Handler) serveACS(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
 	if err := r.ParseForm(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.loginFailed(w, r, nil, &saml.ValidationError{Check: saml.CheckSize,
-				Msg: fmt.Sprintf("the form posted to the ACS is over %d bytes", maxACSBody)})
+		if ve := formTooLarge(err); ve != nil {
+			h.loginFailed(w, r, nil, ve)
 			return
 		}
 		h.message(w, r, http.StatusBadRequest, "Sign-in failed",
@@ -198,6 +196,17 @@ func (h *Handler) serveACS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.finishLogin(w, r, e, a, h.returnPath(st, relay))
+}
+
+// formTooLarge returns the size check that failed when err is a form's
+// parsing stopped at maxACSBody, and nil otherwise.
+func formTooLarge(err error) *saml.ValidationError {
+	var tooBig *http.MaxBytesError
+	if !errors.As(err, &tooBig) {
+		return nil
+	}
+	return &saml.ValidationError{Check: saml.CheckSize,
+		Msg: fmt.Sprintf("the posted form is over %d bytes", maxACSBody)}
 }
 
 // consumeRequest finds the AuthnRequest the RelayState names. It returns

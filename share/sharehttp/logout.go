@@ -2,7 +2,6 @@ package sharehttp
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -69,10 +68,9 @@ func (h *Handler) serveSLO(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
 		if err := r.ParseForm(); err != nil {
 			msg := "The message could not be read."
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				msg = fmt.Sprintf("The message could not be read (failed check: %s): the form is over %d bytes.",
-					saml.CheckSize, maxACSBody)
+			if ve := formTooLarge(err); ve != nil {
+				msg = "The message could not be read (failed check: " + string(ve.Check) + "): " +
+					ve.Msg + "."
 			}
 			h.message(w, r, http.StatusBadRequest, "Sign-out failed", msg)
 			return
