@@ -241,11 +241,6 @@ func (w *rewriter) walk(n *html.Node) {
 		prev, next := c.PrevSibling, c.NextSibling
 		cuts := w.cuts
 		if c.Type == html.ElementNode {
-			if !w.r.includedContent && includesPage(c) {
-				replaceIncluded(c)
-				c = next
-				continue
-			}
 			switch c.DataAtom {
 			case atom.A:
 				w.rewriteLink(c)
@@ -278,30 +273,10 @@ func (w *rewriter) walk(n *html.Node) {
 // macro brought in from another page.
 const IncludedContentNotice = "Content included here from another page is not shown in shared pages."
 
-// includesPage reports whether n is the output of a macro that includes
-// another page's content.
-func includesPage(n *html.Node) bool {
-	name, ok := attr(n, "data-macro-name")
-	if !ok {
-		return false
-	}
-	switch strings.ToLower(strings.TrimSpace(name)) {
-	case "include", "excerpt-include":
-		return true
-	}
-	return false
-}
-
-// replaceIncluded empties n and puts IncludedContentNotice in it.
-func replaceIncluded(n *html.Node) {
-	for c := n.FirstChild; c != nil; c = n.FirstChild {
-		n.RemoveChild(c)
-	}
-	n.AppendChild(&html.Node{Type: html.TextNode, Data: IncludedContentNotice})
-}
-
 // withoutIncluded returns body with the content of every element that
-// includesPage would find replaced by IncludedContentNotice. It works on
+// Confluence marks as an include macro's output (data-macro-name
+// "include" or "excerpt-include", in any case) replaced by
+// IncludedContentNotice. It works on
 // the tokens in source order, before the HTML parser moves misnested
 // content out of the macro's element (a <p> inside a <span>, a <div>
 // inside a table), where the tree would no longer show it as included.
