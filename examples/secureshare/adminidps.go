@@ -297,14 +297,11 @@ func (s *server) putIDP(ctx context.Context, sc idp.StoredConfig,
 	detail := "created"
 	if old != nil {
 		detail = "updated " + orNone(configChanges(&old.sc.Config, &put.Config))
-		if old.stop != nil {
-			old.stop()
-		}
+		old.stopRefresher()
 	}
 	s.recordIDPChange(ctx, actor, name, detail+sourceDetail(&put))
 
-	e := &storedIDP{sc: put}
-	e.parseStored(time.Now())
+	e := newStoredIDP(put)
 	s.stored[name] = e
 	if err := s.rebuild(); err != nil {
 		return put, err
@@ -328,9 +325,7 @@ func (s *server) deleteIDP(ctx context.Context, name, actor string) error {
 	if err := s.store.DeleteIDPConfig(ctx, name); err != nil {
 		return err
 	}
-	if e.stop != nil {
-		e.stop()
-	}
+	e.stopRefresher()
 	delete(s.stored, name)
 	s.recordIDPChange(ctx, actor, name, "deleted; entity ID "+e.sc.Config.EntityID)
 	return s.rebuild()

@@ -286,6 +286,17 @@ func addHandmadeIDP(t *testing.T, d *demo, c *http.Client, extra url.Values) {
 	addIDP(t, d, c, fields)
 }
 
+// demoWithHandmadeIDP starts a demo, signs an admin in and adds the IdP
+// "handmade" as addHandmadeIDP does; it returns the admin's browser.
+func demoWithHandmadeIDP(t *testing.T) (*demo, *http.Client) {
+	t.Helper()
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	addHandmadeIDP(t, d, c, nil)
+	return d, c
+}
+
 func TestAdminIDPsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	d := startDemo(t, dir)
@@ -404,10 +415,7 @@ func TestAdminFormTooLarge(t *testing.T) {
 // What another instance on the same store changes in the stored IdPs is
 // served here at the next sync: a changed IdP, a new one, a deleted one.
 func TestStoredIDPsSyncFromOtherInstances(t *testing.T) {
-	d := startDemo(t, t.TempDir())
-	c := browser(t)
-	adminSignIn(t, d, c)
-	addHandmadeIDP(t, d, c, nil)
+	d, c := demoWithHandmadeIDP(t)
 	ctx := t.Context()
 
 	// Nothing changed elsewhere: the live handler stays.

@@ -70,9 +70,7 @@ func (s *server) loadStoredIDPs(ctx context.Context) error {
 	defer s.idpMu.Unlock()
 	s.stored = make(map[string]*storedIDP, len(list))
 	for _, sc := range list {
-		e := &storedIDP{sc: sc}
-		e.parseStored(time.Now())
-		s.stored[sc.Config.Name] = e
+		s.stored[sc.Config.Name] = newStoredIDP(sc)
 	}
 	if err := s.rebuild(); err != nil {
 		s.log.Error("the stored IdPs cannot be served; serving the flag ones only",
@@ -82,6 +80,20 @@ func (s *server) loadStoredIDPs(ctx context.Context) error {
 		s.startRefresher(e)
 	}
 	return nil
+}
+
+// newStoredIDP is the IdP kept as sc, its stored metadata parsed.
+func newStoredIDP(sc idp.StoredConfig) *storedIDP {
+	e := &storedIDP{sc: sc}
+	e.parseStored(time.Now())
+	return e
+}
+
+// stopRefresher ends e's metadata refresher, if it has one.
+func (e *storedIDP) stopRefresher() {
+	if e.stop != nil {
+		e.stop()
+	}
 }
 
 // parseStored parses the stored metadata, for the refresher, and holds
@@ -150,11 +162,10 @@ func (s *server) syncStoredIDPs(ctx context.Context) error {
 				changed = true
 			}
 			continue
-		case e != nil && e.stop != nil:
-			e.stop()
+		case e != nil:
+			e.stopRefresher()
 		}
-		ne := &storedIDP{sc: sc}
-		ne.parseStored(time.Now())
+		ne := newStoredIDP(sc)
 		s.stored[name] = ne
 		s.startRefresher(ne)
 		changed = true
@@ -163,9 +174,7 @@ func (s *server) syncStoredIDPs(ctx context.Context) error {
 		if seen[name] {
 			continue
 		}
-		if e.stop != nil {
-			e.stop()
-		}
+		e.stopRefresher()
 		delete(s.stored, name)
 		changed = true
 	}
@@ -364,9 +373,7 @@ func (s *server) stopRefreshers() {
 	}
 	s.idpMu.Lock()
 	for _, e := range s.stored {
-		if e.stop != nil {
-			e.stop()
-		}
+		e.stopRefresher()
 	}
 	for _, fs := range s.flagSources {
 		if fs.stop != nil {

@@ -88,10 +88,7 @@ func TestRefreshAfterAnotherInstanceStoredIt(t *testing.T) {
 // An IdP deleted and created again on another instance within one sync
 // interval starts again at Version 1: the sync serves the new one anyway.
 func TestSyncAfterDeleteAndCreateElsewhere(t *testing.T) {
-	d := startDemo(t, t.TempDir())
-	c := browser(t)
-	adminSignIn(t, d, c)
-	addHandmadeIDP(t, d, c, nil)
+	d, _ := demoWithHandmadeIDP(t)
 	ctx := t.Context()
 
 	sc, err := d.s.store.IDPConfig(ctx, "handmade")
