@@ -324,13 +324,12 @@ func (a *admin) checkIDPNames(field string, names []string) error {
 }
 
 // formLabels name the fields of share's validation errors as the link and
-// space forms label them.
+// space forms label them, where that is not the field's own name with any
+// "Policy." taken off (Scope, Title, Expires, Emails, ...).
 var formLabels = map[string]string{
-	"Space": "Space key", "Key": "Space key", "Scope": "Scope", "PageID": "Page ID",
-	"Title": "Title", "Expires": "Expires", "Lifetime": "Lifetime",
+	"Space": "Space key", "Key": "Space key", "PageID": "Page ID",
 	"DefaultLifetime": "Default link lifetime", "MaxLifetime": "Maximum link lifetime",
-	"Policy.Groups": "Groups", "Policy.Emails": "Emails", "Policy.Domains": "Email domains",
-	"Policy.IDPs": "Identity providers", "Policy.Anonymous": "Anonymous",
+	"Policy.Domains": "Email domains", "Policy.IDPs": "Identity providers",
 	"IDPs": "Allowed identity providers",
 }
 
