@@ -380,7 +380,9 @@ func TestMetricsToken(t *testing.T) {
 		{"wrong token", "Bearer nope", http.StatusUnauthorized},
 		{"token as basic auth", "Basic s3cret-scraper", http.StatusUnauthorized},
 		{"token with a suffix", "Bearer s3cret-scraperX", http.StatusUnauthorized},
+		{"token with a leading space", "Bearer  s3cret-scraper", http.StatusUnauthorized},
 		{"right token", "Bearer s3cret-scraper", http.StatusOK},
+		{"scheme in lower case", "bearer s3cret-scraper", http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, d.url("/metrics"), nil)
