@@ -134,7 +134,10 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 		http.Redirect(w, r, u, http.StatusSeeOther)
 		return
 	}
-	h.log.WarnContext(r.Context(), "sharehttp: logout request refused", slog.Any("error", firstErr))
+	if firstErr != nil {
+		h.log.WarnContext(r.Context(), "sharehttp: logout request refused",
+			slog.Any("error", firstErr))
+	}
 	var ve *saml.ValidationError
 	if errors.As(firstErr, &ve) {
 		switch ve.Check {
