@@ -52,11 +52,9 @@ type checkResponseFlags struct {
 func parseCheckResponseFlags(args []string, stderr io.Writer) (*checkResponseFlags, error) {
 	f := &checkResponseFlags{}
 	fs := flag.NewFlagSet("check-response", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, checkResponseUsage, presetNames())
-		fs.PrintDefaults()
-	}
+	// As serve's: a bad flag's error is printed once, by the caller.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	str := func(p *string, name, usage string) {
 		fs.Var(&onceString{name: name, p: p}, name, usage)
 	}
@@ -82,6 +80,11 @@ func parseCheckResponseFlags(args []string, stderr io.Writer) (*checkResponseFla
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(stderr, checkResponseUsage, presetNames())
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+			}
 			return nil, err
 		}
 		rest := fs.Args()

@@ -247,6 +247,13 @@ func TestCheckResponseCommand(t *testing.T) {
 			if tt.wantCode == exitBadUsage {
 				assert.Empty(t, stdout)
 			}
+			if tt.wantCode == exitBadUsage && args[0] == "check-response" {
+				for _, s := range tt.wantStderr {
+					assert.Equal(t, 1, strings.Count(stderr, s),
+						"the error is told once, without the usage: %s", stderr)
+				}
+				assert.NotContains(t, stderr, "Flags:")
+			}
 		})
 	}
 }

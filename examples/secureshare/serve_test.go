@@ -258,6 +258,12 @@ func TestServeBadUsage(t *testing.T) {
 			`the port "bad" is not a number`},
 		{"listen port too big", []string{"--listen", "127.0.0.1:65536"}, nil,
 			`the port "65536" is not a number`},
+		{"listen host not an address", []string{"--listen", "999.1.1.1:80"}, nil,
+			`the host "999.1.1.1" is not an IP address`},
+		{"listen host not a name", []string{"--listen", "exa mple:80"}, nil,
+			`the host "exa mple" is not an IP address or a host name`},
+		{"listen host with an empty label", []string{"--listen", "a..b:80"}, nil,
+			`the host "a..b" is not an IP address or a host name`},
 		{"listen twice", []string{"--listen", ":1", "--listen", ":2"}, nil,
 			"--listen given more than once"},
 		{"empty value", []string{"--base-url", ""}, nil, "--base-url needs a non-empty value"},
@@ -307,8 +313,24 @@ func TestServeBadUsage(t *testing.T) {
 				&stdout, &stderr)
 			assert.Equal(t, exitBadUsage, code, "stderr: %s", stderr.String())
 			assert.Contains(t, stderr.String(), tt.want)
+			assert.Equal(t, 1, strings.Count(stderr.String(), tt.want),
+				"the error is told once, without the usage: %s", stderr.String())
+			assert.NotContains(t, stderr.String(), "Flags:")
 			assert.Empty(t, stdout.String())
 		})
+	}
+}
+
+// TestServeListenHosts: every form of host that net.Listen takes is
+// accepted; the refusals are in TestServeBadUsage.
+func TestServeListenHosts(t *testing.T) {
+	for _, listen := range []string{":8080", "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0",
+		"localhost:8080", "share-1.example.com:443", "share.example.com.:443", "10.0.0.1:65535"} {
+		f, err := parseServeFlags([]string{"--listen", listen}, func(string) string { return "" },
+			&bytes.Buffer{})
+		if assert.NoError(t, err, listen) {
+			assert.Equal(t, listen, f.listen)
+		}
 	}
 }
 

@@ -72,13 +72,17 @@ func parseServeFlags(args []string, getenv func(string) string,
 	f := &serveFlags{listen: "127.0.0.1:8080", dataDir: "secureshare-data", logFormat: "json",
 		shutdownTimeout: 10 * time.Second}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fs.PrintDefaults()
-	}
+	// The flag package would print a bad flag's error and the whole usage;
+	// the caller prints the error once, with a pointer to -h.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	defineServeFlags(fs, f)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, serveUsage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -198,14 +202,52 @@ func (f *serveFlags) check() error {
 	case (f.spKey == "") != (f.spCert == ""):
 		return errors.New("--sp-key and --sp-cert go together")
 	}
-	_, port, err := net.SplitHostPort(f.listen)
+	host, port, err := net.SplitHostPort(f.listen)
 	if err != nil {
 		return fmt.Errorf("--listen %q is not HOST:PORT: %v", f.listen, err)
+	}
+	if why := badListenHost(host); why != "" {
+		return fmt.Errorf("--listen %q: the host %q %s", f.listen, host, why)
 	}
 	if n, err := strconv.ParseUint(port, 10, 16); port != "" && (err != nil || n > 65535) {
 		return fmt.Errorf("--listen %q: the port %q is not a number from 0 to 65535", f.listen, port)
 	}
 	return nil
+}
+
+// badListenHost says why host cannot be listened on, or "" if it may be:
+// empty (every interface), an IP address, or a host name made of letters,
+// digits, hyphens and dots. A name of only digits and dots must be an IPv4
+// address ("999.1.1.1" is not), so that such a typo is a usage error
+// rather than a failed lookup at start-up.
+func badListenHost(host string) string {
+	if host == "" || net.ParseIP(host) != nil {
+		return ""
+	}
+	if len(host) > 253 {
+		return "is longer than a host name may be (253 characters)"
+	}
+	numeric := true
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return "is not an IP address or a host name"
+		}
+		for i, r := range label {
+			switch {
+			case r >= '0' && r <= '9':
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+				numeric = false
+			case r == '-' && i > 0 && i < len(label)-1:
+				numeric = false
+			default:
+				return "is not an IP address or a host name"
+			}
+		}
+	}
+	if numeric {
+		return "is not an IP address"
+	}
+	return ""
 }
 
 // listFlag is a string flag that may be repeated; each value must be
