@@ -142,20 +142,10 @@ type LinkSpec struct {
 // *ValidationError.
 func (s *Service) CreateLink(ctx context.Context, spec LinkSpec) (Link, string, error) {
 	now := s.now()
-	sp, err := s.spaceOrDefault(ctx, spec.Space)
+	l, err := s.specLink(ctx, spec, now)
 	if err != nil {
 		return Link{}, "", err
 	}
-	l := Link{Space: spec.Space, Scope: spec.Scope, PageID: spec.PageID,
-		Title: strings.TrimSpace(spec.Title), CreatedBy: spec.CreatedBy, Created: now,
-		Policy: normalisePolicy(spec.Policy)}
-	if err := validateLink(&l, &sp); err != nil {
-		return Link{}, "", err
-	}
-	if l.Expires, err = linkExpiry(spec.Expires, &sp, now); err != nil {
-		return Link{}, "", err
-	}
-
 	token, h, err := NewToken(s.rand)
 	if err != nil {
 		return Link{}, "", err
@@ -170,6 +160,33 @@ func (s *Service) CreateLink(ctx context.Context, spec LinkSpec) (Link, string, 
 	err = s.record(ctx, AuditEvent{Time: now, Kind: EventLinkCreated, Actor: l.CreatedBy,
 		LinkID: l.ID, Space: l.Space, PageID: l.PageID, Detail: describeLink(&l)})
 	return l, token, err
+}
+
+// ValidateLink reports whether CreateLink would accept spec now, without
+// creating anything: nil, or the *ValidationError CreateLink would return.
+// A host's form can check a spec before asking anything further of it.
+func (s *Service) ValidateLink(ctx context.Context, spec LinkSpec) error {
+	_, err := s.specLink(ctx, spec, s.now())
+	return err
+}
+
+// specLink is the link spec describes, validated against its space's
+// settings, with no ID or token yet.
+func (s *Service) specLink(ctx context.Context, spec LinkSpec, now time.Time) (Link, error) {
+	sp, err := s.spaceOrDefault(ctx, spec.Space)
+	if err != nil {
+		return Link{}, err
+	}
+	l := Link{Space: spec.Space, Scope: spec.Scope, PageID: spec.PageID,
+		Title: strings.TrimSpace(spec.Title), CreatedBy: spec.CreatedBy, Created: now,
+		Policy: normalisePolicy(spec.Policy)}
+	if err := validateLink(&l, &sp); err != nil {
+		return Link{}, err
+	}
+	if l.Expires, err = linkExpiry(spec.Expires, &sp, now); err != nil {
+		return Link{}, err
+	}
+	return l, nil
 }
 
 // Link returns the link with the given ID, or an error wrapping

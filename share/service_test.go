@@ -186,16 +186,35 @@ func TestCreateLinkRefuses(t *testing.T) {
 				tt.edit(&spec)
 			}
 
+			var early *ValidationError
+			require.ErrorAs(t, s.ValidateLink(context.Background(), spec), &early,
+				"ValidateLink refuses what CreateLink refuses")
+			assert.Equal(t, tt.field, early.Field)
+
 			_, token, err := s.CreateLink(context.Background(), spec)
 
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tt.field, ve.Field)
+			assert.Equal(t, early, ve)
 			assert.Empty(t, token)
 			assert.Empty(t, st.links)
 			assert.Empty(t, st.events())
 		})
 	}
+}
+
+// TestValidateLinkCreatesNothing: a spec CreateLink accepts passes
+// ValidateLink, which stores and records nothing.
+func TestValidateLinkCreatesNothing(t *testing.T) {
+	s, st, _ := newTestService(t)
+	spec := treeSpec()
+	require.NoError(t, s.ValidateLink(context.Background(), spec))
+	assert.Empty(t, st.links)
+	assert.Empty(t, st.events())
+	_, _, err := s.CreateLink(context.Background(), spec)
+	require.NoError(t, err)
+	assert.Len(t, st.links, 1)
 }
 
 // TestCreateLinkAcceptsRealIDs: the largest page ID and personal space

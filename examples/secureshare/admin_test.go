@@ -496,6 +496,18 @@ func TestAdminLinkFormRefusals(t *testing.T) {
 			"groups": {"partners"}, "lifetime": {"0s"}}, "no time at all"},
 		{"title with a control character", url.Values{"space": {demoSpace}, "scope": {"space"},
 			"groups": {"partners"}, "title": {"Q3\x1b[2J"}}, "control characters"},
+		{"restricted page", url.Values{"space": {demoSpace}, "scope": {"page"},
+			"page": {demoRestrictedID}, "groups": {"partners"}},
+			"Page ID: Page " + demoRestrictedID + " carries Confluence view restrictions, " +
+				"so no outsider could open this link"},
+		{"page of another space", url.Values{"space": {demoSpace}, "scope": {"tree"},
+			"page": {demoOpsHomeID}, "groups": {"partners"}},
+			"Page ID: Page " + demoOpsHomeID + " is not in space " + demoSpace},
+		{"page that does not exist", url.Values{"space": {demoSpace}, "scope": {"page"},
+			"page": {"987654"}, "groups": {"partners"}},
+			"Page ID: Confluence has no page 987654 that this server&#39;s Confluence account"},
+		{"space that does not exist", url.Values{"space": {"NOPE"}, "scope": {"space"},
+			"groups": {"partners"}}, "Space key: Confluence has no space NOPE"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			base, page := adminGet(t, d, c, "/admin/links")
@@ -534,4 +546,26 @@ func TestParseLifetime(t *testing.T) {
 			assert.Contains(t, err.Error(), strconv.Quote(strings.TrimSpace(in)), in)
 		}
 	}
+}
+
+// TestAdminLinkUncheckedWhenConfluenceIsDown: when Confluence does not
+// answer, the link is still made, and the admin is told that its page
+// could not be checked.
+func TestAdminLinkUncheckedWhenConfluenceIsDown(t *testing.T) {
+	dir := t.TempDir()
+	faults := filepath.Join(dir, "wiki-faults")
+	d := startDemo(t, dir, "--demo-wiki-faults-file", faults)
+	c := browser(t)
+	adminSignIn(t, d, c)
+	require.NoError(t, os.WriteFile(faults, []byte("503 1m"), 0o600))
+	time.Sleep(2 * faultsCheckEvery)
+
+	base, page := adminGet(t, d, c, "/admin/links")
+	f := formWith(t, page, "/admin/links")
+	f.values["space"], f.values["scope"] = []string{demoSpace}, []string{"page"}
+	f.values["page"], f.values["groups"] = []string{"424242"}, []string{"partners"}
+	resp, page := submit(t, c, base, f)
+	require.Equal(t, http.StatusOK, resp.StatusCode, page)
+	assert.Contains(t, page, "Confluence did not answer when the page was checked")
+	assert.Regexp(t, linkURLRE, page, "the link was made")
 }

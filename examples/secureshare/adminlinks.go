@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secureshare/secureshare/confluence"
 	"github.com/secureshare/secureshare/share"
 )
 
@@ -44,6 +45,9 @@ type linkResult struct {
 	Link share.Link
 	URL  string
 	Verb string
+	// Warning is shown above the URL, such as that the page could not be
+	// checked.
+	Warning string
 }
 
 // linkRoutes adds the links pages to m.
@@ -154,11 +158,29 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 	}
 	if err == nil {
 		spec.Expires = expires
+		err = a.s.svc.ValidateLink(r.Context(), spec)
+	}
+	var unchecked string
+	if err == nil {
+		// A link whose landing page no outsider could open is refused
+		// here, where the admin can still choose another page; when
+		// Confluence does not answer, the link is made and the admin told.
+		check := a.s.handler().CheckLinkTarget(r.Context(), spec)
+		if msg := targetProblem(spec, check); msg != "" {
+			v.Error = msg
+			a.showLinks(w, r, v, http.StatusUnprocessableEntity, f)
+			return
+		}
+		if check != nil {
+			unchecked = "Confluence did not answer when the page was checked (" + check.Error() +
+				"), so it is not known whether outsiders can open this link: open it once " +
+				"Confluence answers."
+		}
 		var l share.Link
 		var token string
 		l, token, err = a.s.svc.CreateLink(r.Context(), spec)
 		if err == nil {
-			a.showURL(w, r, v, l, token, "created")
+			a.showURL(w, r, v, l, token, "created", unchecked)
 			return
 		}
 	}
@@ -172,9 +194,10 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 
 // showURL shows a link's new URL, the only time it can be seen.
 func (a *admin) showURL(w http.ResponseWriter, r *http.Request, v *adminView, l share.Link,
-	token, verb string) {
+	token, verb, warning string) {
 	v.Title, v.Nav = "Link "+verb, "links"
-	v.Data = linkResult{Link: l, URL: a.s.handler().LinkURL(token), Verb: verb}
+	v.Data = linkResult{Link: l, URL: a.s.handler().LinkURL(token), Verb: verb,
+		Warning: warning}
 	a.render(w, r, http.StatusOK, "linkURL", v)
 }
 
@@ -249,7 +272,7 @@ func (a *admin) serveReenable(w http.ResponseWriter, r *http.Request, v *adminVi
 		var token string
 		l, token, err = a.s.svc.ReenableLink(r.Context(), r.PathValue("id"), a.user, expires)
 		if err == nil {
-			a.showURL(w, r, v, l, token, "re-enabled")
+			a.showURL(w, r, v, l, token, "re-enabled", "")
 			return
 		}
 	}
@@ -349,6 +372,54 @@ func formError(err error) (msg string, ok bool) {
 		msg += fmt.Sprintf(" (want %q, got %q)", ve.Want, ve.Got)
 	}
 	return msg, true
+}
+
+// targetProblem is the form's sentence for a link whose landing page no
+// outsider could open, from CheckLinkTarget's err; "" when err is nil or
+// says nothing about the page (Confluence did not answer).
+func targetProblem(spec share.LinkSpec, err error) string {
+	field, what := "Page ID", "Page "+spec.PageID
+	if spec.Scope == share.ScopeSpace {
+		field, what = "Space key", "The home page of space "+spec.Space
+	}
+	const fix = ", so no outsider could open this link. Change that in Confluence, " +
+		"or share another page."
+	var we *confluence.WithheldError
+	switch {
+	case errors.As(err, &we):
+		if spec.Scope == share.ScopeSpace {
+			what += " (page " + we.PageID + ")"
+		}
+		inherited := we.Because != "" && we.Because != we.PageID
+		switch we.Reason {
+		case confluence.WithholdRestricted:
+			if inherited {
+				return fmt.Sprintf("%s: %s is under page %s, which carries Confluence view "+
+					"restrictions%s", field, what, we.Because, fix)
+			}
+			return fmt.Sprintf("%s: %s carries Confluence view restrictions%s", field, what, fix)
+		case confluence.WithholdExcludedLabel:
+			if inherited {
+				return fmt.Sprintf("%s: %s is under page %s, which has the space's exclusion "+
+					"label%s", field, what, we.Because, fix)
+			}
+			return fmt.Sprintf("%s: %s has the space's exclusion label%s", field, what, fix)
+		case confluence.WithholdNotCurrent:
+			return fmt.Sprintf("%s: %s is a draft, archived or in the trash%s", field, what, fix)
+		case confluence.WithholdOutOfScope:
+			return fmt.Sprintf("%s: %s is not in space %s (or lies under a page of another "+
+				"space); give the page's own space key", field, what, spec.Space)
+		}
+		return fmt.Sprintf("%s: %s is withheld from outsiders (%v)", field, what, err)
+	case errors.Is(err, confluence.ErrNotFound):
+		if spec.Scope == share.ScopeSpace {
+			return fmt.Sprintf("Space key: Confluence has no space %s with a home page that "+
+				"this server's Confluence account can read", spec.Space)
+		}
+		return fmt.Sprintf("Page ID: Confluence has no page %s that this server's Confluence "+
+			"account can read", spec.PageID)
+	}
+	return ""
 }
 
 // linkStatus is active, revoked, expired or suspended.

@@ -365,6 +365,33 @@ func (h *Handler) pageURL(token, pageID string) string {
 	return h.prefix + "/s/" + token + "/p/" + pageID
 }
 
+// CheckLinkTarget reports whether an outsider could open the page a link
+// made from spec would land on (the named page, or the space's home page)
+// with Confluence as it is now, before the link exists. Give it a spec that
+// [share.Service.ValidateLink] accepts. It returns nil when the page opens;
+// an error matching [confluence.ErrNotFound] when it cannot, which is a
+// *[confluence.WithheldError] when the page exists but is withheld (view
+// restrictions, the space's exclusion label, not current, or outside the
+// link's space), with the reason; or another error when Confluence did not
+// answer, which says nothing about the page.
+func (h *Handler) CheckLinkTarget(ctx context.Context, spec share.LinkSpec) error {
+	sp, err := h.svc.SpaceSettings(ctx, spec.Space)
+	if err != nil {
+		return err
+	}
+	l := share.Link{Space: spec.Space, Scope: spec.Scope, PageID: spec.PageID}
+	scope, err := confluence.NewScope(h.content, scopeConfig(&l, &sp))
+	if err != nil {
+		return err
+	}
+	id, err := scope.Root(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = scope.Page(ctx, id)
+	return err
+}
+
 // scopeConfig is the confluence scope of a link in its space.
 func scopeConfig(l *share.Link, sp *share.Space) confluence.ScopeConfig {
 	c := confluence.ScopeConfig{SpaceKey: l.Space}

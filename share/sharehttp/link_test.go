@@ -2,6 +2,7 @@ package sharehttp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secureshare/secureshare/confluence"
 	"github.com/secureshare/secureshare/confluence/confluencetest"
 	"github.com/secureshare/secureshare/share"
 )
@@ -243,4 +245,71 @@ func TestResumeWithoutCookie(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.NotContains(t, body, "You are signed in")
 	assert.Contains(t, body, "Open the link you were given again")
+}
+
+// TestCheckLinkTarget: a link's landing page is checked before the link
+// exists: pages and spaces that open pass; a restricted, labelled,
+// draft, missing or other-space page is refused with why; Confluence not
+// answering is not mistaken for a missing page.
+func TestCheckLinkTarget(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.wiki.AddPage(confluencetest.Page{ID: "5", SpaceKey: "ENG", ParentID: "2",
+		Title: "Internal notes", Labels: []string{"internal-only"}, Body: "<p>secret</p>"})
+	e.wiki.AddPage(confluencetest.Page{ID: "6", SpaceKey: "ENG", ParentID: "5",
+		Title: "Under internal", Body: "<p>secret too</p>"})
+	e.wiki.AddPage(confluencetest.Page{ID: "7", SpaceKey: "ENG", ParentID: "1",
+		Title: "Draft", Status: "draft", Body: "<p>draft</p>"})
+	e.wiki.AddSpace(confluencetest.Space{ID: "300", Key: "LOCK", Name: "Locked", HomePageID: "30"})
+	e.wiki.AddPage(confluencetest.Page{ID: "30", SpaceKey: "LOCK", Title: "Locked home",
+		Restricted: true, Body: "<p>locked</p>"})
+	_, err := e.svc.UpdateSpace(context.Background(), share.Space{Key: "ENG",
+		ExcludeLabel: "internal-only"}, "admin@corp.example")
+	require.NoError(t, err)
+	ctx := context.Background()
+	page := func(space, id string) share.LinkSpec {
+		return share.LinkSpec{Space: space, Scope: share.ScopePageTree, PageID: id}
+	}
+	space := func(key string) share.LinkSpec {
+		return share.LinkSpec{Space: key, Scope: share.ScopeSpace}
+	}
+
+	for _, spec := range []share.LinkSpec{page("ENG", "4"), page("ENG", "1"), space("ENG"),
+		space("OPS"), {Space: "ENG", Scope: share.ScopePage, PageID: "2"}} {
+		assert.NoError(t, e.h.CheckLinkTarget(ctx, spec), "%+v", spec)
+	}
+
+	withheld := []struct {
+		name   string
+		spec   share.LinkSpec
+		reason confluence.WithholdReason
+		cause  string
+	}{
+		{"restricted", page("ENG", "3"), confluence.WithholdRestricted, "3"},
+		{"exclusion label", page("ENG", "5"), confluence.WithholdExcludedLabel, "5"},
+		{"under an excluded page", page("ENG", "6"), confluence.WithholdExcludedLabel, "5"},
+		{"draft", page("ENG", "7"), confluence.WithholdNotCurrent, "7"},
+		{"other space", page("ENG", "9"), confluence.WithholdOutOfScope, ""},
+		{"restricted home page", space("LOCK"), confluence.WithholdRestricted, "30"},
+	}
+	for _, tt := range withheld {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.h.CheckLinkTarget(ctx, tt.spec)
+			var we *confluence.WithheldError
+			require.ErrorAs(t, err, &we)
+			assert.Equal(t, tt.reason, we.Reason, "%v", err)
+			assert.Equal(t, tt.cause, we.Because, "%v", err)
+			assert.ErrorIs(t, err, confluence.ErrNotFound)
+		})
+	}
+	for _, spec := range []share.LinkSpec{page("ENG", "999"), space("NOPE")} {
+		err := e.h.CheckLinkTarget(ctx, spec)
+		assert.ErrorIs(t, err, confluence.ErrNotFound, "%+v", spec)
+		var we *confluence.WithheldError
+		assert.False(t, errors.As(err, &we), "a missing page is not withheld: %v", err)
+	}
+
+	e.wiki.Inject(confluencetest.Fault{Status: http.StatusServiceUnavailable, Times: 50})
+	err = e.h.CheckLinkTarget(ctx, page("ENG", "888"))
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, confluence.ErrNotFound, "an outage says nothing about the page")
 }
