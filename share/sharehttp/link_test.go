@@ -31,8 +31,11 @@ func TestAnonymousLink(t *testing.T) {
 	assert.Empty(t, opened[0].Actor)
 }
 
-func TestWithheldPages(t *testing.T) {
-	e := newEnv(t, envOptions{})
+// addWithheldPages adds to space ENG page 5 with the exclusion label
+// "internal-only", 6 under it and 7 a draft, and makes "internal-only" the
+// space's exclusion label.
+func addWithheldPages(t *testing.T, e *env) {
+	t.Helper()
 	e.wiki.AddPage(confluencetest.Page{ID: "5", SpaceKey: "ENG", ParentID: "2",
 		Title: "Internal notes", Labels: []string{"internal-only"}, Body: "<p>secret</p>"})
 	e.wiki.AddPage(confluencetest.Page{ID: "6", SpaceKey: "ENG", ParentID: "5",
@@ -42,6 +45,11 @@ func TestWithheldPages(t *testing.T) {
 	_, err := e.svc.UpdateSpace(context.Background(), share.Space{Key: "ENG",
 		ExcludeLabel: "internal-only"}, "admin@corp.example")
 	require.NoError(t, err)
+}
+
+func TestWithheldPages(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	addWithheldPages(t, e)
 	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopeSpace})
 	resp, body := e.login(e.client, "/s/"+token+"/p/2", partner)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
@@ -253,18 +261,10 @@ func TestResumeWithoutCookie(t *testing.T) {
 // answering is not mistaken for a missing page.
 func TestCheckLinkTarget(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.wiki.AddPage(confluencetest.Page{ID: "5", SpaceKey: "ENG", ParentID: "2",
-		Title: "Internal notes", Labels: []string{"internal-only"}, Body: "<p>secret</p>"})
-	e.wiki.AddPage(confluencetest.Page{ID: "6", SpaceKey: "ENG", ParentID: "5",
-		Title: "Under internal", Body: "<p>secret too</p>"})
-	e.wiki.AddPage(confluencetest.Page{ID: "7", SpaceKey: "ENG", ParentID: "1",
-		Title: "Draft", Status: "draft", Body: "<p>draft</p>"})
+	addWithheldPages(t, e)
 	e.wiki.AddSpace(confluencetest.Space{ID: "300", Key: "LOCK", Name: "Locked", HomePageID: "30"})
 	e.wiki.AddPage(confluencetest.Page{ID: "30", SpaceKey: "LOCK", Title: "Locked home",
 		Restricted: true, Body: "<p>locked</p>"})
-	_, err := e.svc.UpdateSpace(context.Background(), share.Space{Key: "ENG",
-		ExcludeLabel: "internal-only"}, "admin@corp.example")
-	require.NoError(t, err)
 	ctx := context.Background()
 	page := func(space, id string) share.LinkSpec {
 		return share.LinkSpec{Space: space, Scope: share.ScopePageTree, PageID: id}
@@ -309,7 +309,7 @@ func TestCheckLinkTarget(t *testing.T) {
 	}
 
 	e.wiki.Inject(confluencetest.Fault{Status: http.StatusServiceUnavailable, Times: 50})
-	err = e.h.CheckLinkTarget(ctx, page("ENG", "888"))
+	err := e.h.CheckLinkTarget(ctx, page("ENG", "888"))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, confluence.ErrNotFound, "an outage says nothing about the page")
 }
