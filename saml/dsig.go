@@ -465,12 +465,15 @@ func nsDeclPrefix(a etree.Attr) string {
 // decodeBase64 decodes standard base64 after removing the white space that
 // XML pretty-printers and &#13; references leave in it.
 func decodeBase64(s string) ([]byte, error) {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\r', '\n':
-			return -1
-		}
-		return r
-	}, s)
+	// The decoder skips \r and \n itself; only spaces and tabs need
+	// removing, and most values have none.
+	if strings.ContainsAny(s, " \t") {
+		s = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	return base64.StdEncoding.DecodeString(s)
 }

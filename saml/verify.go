@@ -1,9 +1,11 @@
 package saml
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -793,5 +795,13 @@ func contains(list []string, s string) bool {
 
 // decodeBase64Bytes decodes a form value that may contain line breaks.
 func decodeBase64Bytes(b []byte) ([]byte, error) {
-	return decodeBase64(string(b))
+	if bytes.ContainsAny(b, " \t") {
+		return decodeBase64(string(b))
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+	n, err := base64.StdEncoding.Decode(out, b)
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }

@@ -511,6 +511,12 @@ func TestVerifyFormValue(t *testing.T) {
 	require.NoError(t, err, "base64 with line breaks is accepted")
 	assert.Equal(t, "alice@example.com", a.Subject.Value)
 
+	v = newVVerifier(t, nil)
+	indented := regexp.MustCompile(`.{64}`).ReplaceAllString(string(vB64(doc)), "$0\n\t  ")
+	a, err = v.Verify(context.Background(), []byte(" "+indented+"\t"), []string{tRequestID})
+	require.NoError(t, err, "base64 with spaces and tabs is accepted")
+	assert.Equal(t, "alice@example.com", a.Subject.Value)
+
 	_, err = v.Verify(context.Background(), []byte("not*base64!"), []string{tRequestID})
 	requireFailed(t, err, CheckEncoding)
 }
