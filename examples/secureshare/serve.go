@@ -89,6 +89,7 @@ type server struct {
 	flags   *serveFlags
 	log     *slog.Logger
 	ln      net.Listener
+	conns   *connLimiter // ln, capped at --max-connections
 	baseURL string
 	prefix  string
 
@@ -154,7 +155,8 @@ func newServer(ctx context.Context, f *serveFlags, log *slog.Logger) (_ *server,
 	s.http = &http.Server{Handler: s.metrics.wrap(s.accessLog(s.routes())),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		ConnState: s.conns.ConnState,
+		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.startSweep()
 	return s, nil
 }
@@ -218,7 +220,20 @@ func (s *server) listen() error {
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
-	s.ln = ln
+	limit := s.flags.maxConnections
+	files, known := fdLimit()
+	switch {
+	case limit == 0 && known:
+		limit = defaultMaxConnections(files)
+	case limit == 0:
+		limit = 10000
+	case known && uint64(limit) > files:
+		s.log.Warn("--max-connections is above the open-file limit: a crowd of clients "+
+			"can take the files the store and outbound fetches need",
+			slog.Int("max_connections", limit), slog.Uint64("open_file_limit", files))
+	}
+	s.conns = limitConnections(ln, limit, s.log)
+	s.ln = s.conns
 	s.baseURL = strings.TrimSuffix(s.flags.baseURL, "/")
 	if s.baseURL == "" {
 		s.baseURL = defaultBaseURL(ln.Addr())

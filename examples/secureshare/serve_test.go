@@ -276,6 +276,8 @@ func TestServeBadUsage(t *testing.T) {
 			"exclude each other"},
 		{"key without cert", []string{"--sp-key", "k.pem"}, nil, "--sp-key and --sp-cert"},
 		{"bad duration", []string{"--shutdown-timeout", "soon"}, nil, "-shutdown-timeout"},
+		{"negative connection cap", []string{"--max-connections", "-1"}, nil,
+			"--max-connections -1 is negative"},
 		{"bad environment", nil, map[string]string{"SECURESHARE_LOG_FORMAT": "xml"},
 			"--log-format"},
 		{"bad environment named", nil,

@@ -56,6 +56,7 @@ type serveFlags struct {
 	demoWikiFaults                                                 string
 	logFormat                                                      string
 	shutdownTimeout                                                time.Duration
+	maxConnections                                                 int
 }
 
 // demoIDP reports whether the demo IdP stands in for real ones.
@@ -145,6 +146,9 @@ func defineServeFlags(fs *flag.FlagSet, f *serveFlags) {
 	str(&f.logFormat, "log-format", "log `FORMAT` on stderr: json or text")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", f.shutdownTimeout,
 		"how long to let requests finish on SIGINT or SIGTERM")
+	fs.IntVar(&f.maxConnections, "max-connections", 0, "the most client connections "+
+		"open at once, `N`; at the cap, idle keep-alive connections are closed first "+
+		"(default: the open-file limit less 256, kept for the store and outbound fetches)")
 }
 
 // applyEnv sets each flag not given on the command line from its
@@ -186,6 +190,9 @@ func (f *serveFlags) check() error {
 		return fmt.Errorf("--log-format %q is not json or text", f.logFormat)
 	case f.shutdownTimeout <= 0:
 		return errors.New("--shutdown-timeout must be positive")
+	case f.maxConnections < 0:
+		return fmt.Errorf("--max-connections %d is negative (0 means the default)",
+			f.maxConnections)
 	case f.confluenceURL == "" && (cloud || f.confluencePAT != ""):
 		return errors.New("--confluence-email, --confluence-token and --confluence-pat " +
 			"need --confluence-url")

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// limitedServer serves h on loopback behind a connLimiter of max, and
+// counts the connections that closed.
+func limitedServer(t *testing.T, max int, h http.Handler) (*connLimiter, string,
+	*atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	l := limitConnections(ln, max, slog.New(slog.DiscardHandler))
+	var closed atomic.Int64
+	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed.Add(1)
+		}
+		l.ConnState(c, s)
+	}}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l, "http://" + ln.Addr().String(), &closed
+}
+
+// client is an HTTP client with its own keep-alive connection pool.
+func client() *http.Client {
+	return &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
+}
+
+func getOK(t *testing.T, c *http.Client, u string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestConnLimiterClosesIdle: at the cap, a new client is served by
+// closing a keep-alive connection that sits idle; the cap is never
+// exceeded.
+func TestConnLimiterClosesIdle(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	l, u, closed := limitedServer(t, 2, h)
+
+	a, b, c := client(), client(), client()
+	getOK(t, a, u)
+	getOK(t, b, u)
+	assert.Len(t, l.slots, 2, "two connections kept alive")
+	assert.Zero(t, closed.Load())
+	getOK(t, c, u)
+	assert.Eventually(t, func() bool { return closed.Load() == 1 }, 5*time.Second,
+		10*time.Millisecond, "one idle connection was closed to make room")
+	assert.LessOrEqual(t, len(l.slots), 2, "never more than the cap")
+	getOK(t, a, u) // a's connection may be the one closed; the client reconnects
+	getOK(t, b, u)
+}
+
+// TestConnLimiterKeepsActive: a connection in the middle of a request is
+// never closed for the cap; the new client waits until it is idle.
+func TestConnLimiterKeepsActive(t *testing.T) {
+	release := make(chan struct{})
+	var served atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		served.Add(1)
+	})
+	_, u, closed := limitedServer(t, 1, h)
+
+	slow := make(chan error, 1)
+	go func() {
+		resp, err := client().Get(u + "/slow")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			err = resp.Body.Close()
+		}
+		slow <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the slow request holds the only slot
+
+	fast := make(chan error, 1)
+	go func() {
+		resp, err := client().Get(u + "/fast")
+		if err == nil {
+			err = resp.Body.Close()
+		}
+		fast <- err
+	}()
+	select {
+	case err := <-fast:
+		t.Fatalf("served past the cap while the only connection was busy: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	assert.Zero(t, served.Load(), "nothing was served yet")
+
+	close(release)
+	require.NoError(t, <-slow, "the busy connection was not cut")
+	select {
+	case err := <-fast:
+		require.NoError(t, err, "served once the first connection went idle")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting client was never served")
+	}
+	assert.EqualValues(t, 2, served.Load())
+	assert.EqualValues(t, 1, closed.Load(), "the first connection, once idle")
+}
+
+// TestConnLimiterClose: closing the listener ends an Accept waiting for
+// a slot for a client that connected at the cap.
+func TestConnLimiterClose(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	l := limitConnections(ln, 1, slog.New(slog.DiscardHandler))
+	for range 2 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+	}
+	first, err := l.Accept()
+	require.NoError(t, err)
+	defer first.Close()
+
+	accepted := make(chan error, 1)
+	go func() { _, err := l.Accept(); accepted <- err }() // the second waits for a slot
+	time.Sleep(150 * time.Millisecond)
+	require.NoError(t, l.Close())
+	select {
+	case err := <-accepted:
+		assert.ErrorIs(t, err, net.ErrClosed)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Accept still waits after Close")
+	}
+}
+
+func TestDefaultMaxConnections(t *testing.T) {
+	for _, tt := range []struct {
+		files uint64
+		want  int
+	}{
+		{1024, 768}, {20000, 19744}, {256, 64}, {320, 64}, {321, 65}, {1 << 30, 1<<20 - 256},
+	} {
+		assert.Equal(t, tt.want, defaultMaxConnections(tt.files), "%d files", tt.files)
+	}
+}
