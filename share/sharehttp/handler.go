@@ -408,7 +408,13 @@ func (h *Handler) csp(nonce string) string {
 
 // errorf logs an unexpected failure; the caller shows a generic page.
 func (h *Handler) errorf(r *http.Request, msg string, err error) {
-	h.log.ErrorContext(r.Context(), "sharehttp: "+msg, slog.String("path", redactPath(r)),
+	level := slog.LevelError
+	if cerr := r.Context().Err(); cerr != nil && errors.Is(err, cerr) {
+		// The client went away before the answer was ready: nobody reads
+		// it, and nothing is wrong on this side.
+		level, msg = slog.LevelInfo, msg+": the client went away"
+	}
+	h.log.Log(r.Context(), level, "sharehttp: "+msg, slog.String("path", redactPath(r)),
 		slog.Any("error", err))
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -502,4 +504,24 @@ func TestKeySignsEveryAuthnRequest(t *testing.T) {
 	assert.Equal(t, saml.AlgRSASHA256, q.Get("SigAlg"))
 	assert.NotEmpty(t, q.Get("Signature"))
 	assert.Contains(t, metadata(h), `AuthnRequestsSigned="true"`)
+}
+
+// TestErrorfClientGone: an error that is only the client going away is
+// logged at INFO as such; any other error, or a cancellation while the
+// client is still there, at ERROR.
+func TestErrorfClientGone(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone := httptest.NewRequest(http.MethodGet, "/s/x", nil).WithContext(ctx)
+	e.h.errorf(gone, "saving AuthnRequest", fmt.Errorf("store: %w", context.Canceled))
+	e.h.errorf(gone, "reading link", errors.New("disk on fire"))
+	here := httptest.NewRequest(http.MethodGet, "/s/y", nil)
+	e.h.errorf(here, "reading page", fmt.Errorf("fetch: %w", context.Canceled))
+
+	logs := e.logs.String()
+	assert.Contains(t, logs,
+		`level=INFO msg="sharehttp: saving AuthnRequest: the client went away"`)
+	assert.Contains(t, logs, `level=ERROR msg="sharehttp: reading link"`)
+	assert.Contains(t, logs, `level=ERROR msg="sharehttp: reading page"`)
 }
