@@ -47,6 +47,7 @@ type options struct {
 	duration, faultAt                         time.Duration
 	concurrency, loginConcurrency, outsiders  int
 	acsResponses, sourceIPs                   int
+	acsNewConns                               bool
 	faults                                    []fault
 	keep                                      bool
 }
@@ -161,6 +162,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.outsiders, "outsiders", 500, "outsiders signed in once for the views")
 	fs.IntVar(&o.acsResponses, "acs-responses", 3000,
 		"responses prepared at the demo IdP, then posted to the ACS, in the acs phase")
+	fs.BoolVar(&o.acsNewConns, "acs-new-connections", false, "in the acs phase, post each "+
+		"response on a new connection instead of the one kept from preparing it")
 	fs.IntVar(&o.sourceIPs, "source-ips", 20000, "loopback source addresses to spread "+
 		"outsiders over (127.1.x.y), so per-address rate limits apply per outsider; "+
 		"0 sends everything from 127.0.0.1")

@@ -163,7 +163,10 @@ func (lt *loadTest) login(ctx context.Context, acs, full *recorder, tl *timeline
 
 // acsPhase prepares -acs-responses fresh responses at the demo IdP, each
 // for its own outsider, then posts them all to the ACS with -concurrency
-// workers, as fast as the server takes them, each on a new connection.
+// workers, as fast as the server takes them: on the connection the
+// outsider kept from preparing (a browser back from the IdP within its
+// keep-alive time), or with -acs-new-connections on a new one. Each
+// outsider closes its connection once it has posted.
 func (lt *loadTest) acsPhase(ctx context.Context) error {
 	type item struct {
 		o  *outsider
@@ -178,10 +181,11 @@ func (lt *loadTest) acsPhase(ctx context.Context) error {
 		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
 			o := lt.newOutsider()
 			pr, err := o.prepare(ctx, lt.link, demoEmail)
-			// Each outsider posts on a new connection, as one back from a
-			// sign-in at the IdP may; thousands of prepared outsiders
-			// holding connections open would pass the open-file limit.
-			o.close()
+			if err != nil || lt.o.acsNewConns {
+				// With -acs-new-connections each outsider posts on a new
+				// connection, as one who took long at the IdP does.
+				o.close()
+			}
 			if err != nil {
 				failed.Add(1)
 				continue
