@@ -60,7 +60,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is one running Secure Share: a store, a Service, the handler behind
 // an httptest server, a test IdP and a fake Confluence.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock
 	store  *store.Store
 	svc    *share.Service
@@ -89,7 +89,7 @@ type envOptions struct {
 }
 
 // newEnv starts an environment with the ENG space from addWiki.
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, clock: &clock{t: testStart}, logs: &syncBuffer{}}
@@ -260,7 +260,7 @@ func (e *env) login(c *http.Client, path string, u user) (*http.Response, string
 
 // parseAuthnRedirect returns the AuthnRequest ID and RelayState of a
 // Redirect-binding URL, checking that the RelayState is the request ID.
-func parseAuthnRedirect(t *testing.T, loc string) (id, relay string) {
+func parseAuthnRedirect(t testing.TB, loc string) (id, relay string) {
 	t.Helper()
 	u, err := url.Parse(loc)
 	require.NoError(t, err)
@@ -276,7 +276,7 @@ func parseAuthnRedirect(t *testing.T, loc string) (id, relay string) {
 }
 
 // readBody reads and closes a response body.
-func readBody(t *testing.T, resp *http.Response) string {
+func readBody(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
