@@ -566,6 +566,6 @@ func TestAdminLinkUncheckedWhenConfluenceIsDown(t *testing.T) {
 	f.values["page"], f.values["groups"] = []string{"424242"}, []string{"partners"}
 	resp, page := submit(t, c, base, f)
 	require.Equal(t, http.StatusOK, resp.StatusCode, page)
-	assert.Contains(t, page, "Confluence did not answer when the page was checked")
+	assert.Contains(t, page, "The page could not be checked (")
 	assert.Regexp(t, linkURLRE, page, "the link was made")
 }

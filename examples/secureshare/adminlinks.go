@@ -172,7 +172,7 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 			return
 		}
 		if check != nil {
-			unchecked = "Confluence did not answer when the page was checked (" + check.Error() +
+			unchecked = "The page could not be checked (" + check.Error() +
 				"), so it is not known whether outsiders can open this link: open it once " +
 				"Confluence answers."
 		}

@@ -13,6 +13,14 @@ import (
 // metadata and Confluence fetches, and the process's own files.
 const connReserve = 256
 
+// connMinIdle is how long a keep-alive connection must have been idle
+// before the cap may close it. A client can send its next request at the
+// moment the connection is closed, and then sees the connection reset
+// (browsers and Go's client send it again on a new connection, as they do
+// when a server's idle timeout closes one); a connection idle this long
+// is unlikely to be in that moment.
+const connMinIdle = time.Second
+
 // defaultMaxConnections is the connection cap for a process allowed
 // fdLimit open files: all but connReserve of them, and at least 64.
 func defaultMaxConnections(fdLimit uint64) int {
@@ -29,16 +37,19 @@ func defaultMaxConnections(fdLimit uint64) int {
 // crowd of clients cannot take the file descriptors the store and the
 // outbound fetches need (which would fail every request, not only new
 // ones). A client that connects at the cap makes room: the keep-alive
-// connection idle longest is closed; a connection in the middle of a
-// request is never closed here. While no connection is idle, that client
-// waits, and the ones after it wait in the kernel's backlog.
+// connection idle longest, if it has been idle for minIdle, is closed; a
+// connection serving a request is never closed here. While no connection
+// has been idle that long, that client waits, and the ones after it wait
+// in the kernel's backlog. A connection that has sent nothing yet holds
+// its slot until the server's ReadHeaderTimeout closes it.
 //
 // Its ConnState must be the http.Server's ConnState, so that it knows
 // which connections are idle.
 type connLimiter struct {
 	net.Listener
-	slots chan struct{}
-	log   *slog.Logger
+	slots   chan struct{}
+	log     *slog.Logger
+	minIdle time.Duration
 
 	mu     sync.Mutex
 	idle   map[net.Conn]time.Time
@@ -50,7 +61,7 @@ type connLimiter struct {
 // limitConnections returns ln capped at max open connections.
 func limitConnections(ln net.Listener, max int, log *slog.Logger) *connLimiter {
 	return &connLimiter{Listener: ln, slots: make(chan struct{}, max), log: log,
-		idle: map[net.Conn]time.Time{}, done: make(chan struct{})}
+		minIdle: connMinIdle, idle: map[net.Conn]time.Time{}, done: make(chan struct{})}
 }
 
 // Accept accepts the next connection, then waits for a slot for it,
@@ -103,18 +114,20 @@ func (l *connLimiter) ConnState(c net.Conn, state http.ConnState) {
 	}
 }
 
-// closeIdlest closes the connection idle longest, if any; at most once a
-// minute it logs that the cap was reached.
+// closeIdlest closes the connection idle longest, if it has been idle for
+// minIdle; at most once a minute it logs that the cap was reached.
 func (l *connLimiter) closeIdlest() {
 	l.mu.Lock()
 	var oldest net.Conn
-	var since time.Time
+	since := time.Now().Add(-l.minIdle)
 	for c, t := range l.idle {
-		if oldest == nil || t.Before(since) {
+		if !t.After(since) {
 			oldest, since = c, t
 		}
 	}
-	delete(l.idle, oldest)
+	if oldest != nil {
+		delete(l.idle, oldest)
+	}
 	warn := time.Since(l.warned) >= time.Minute
 	if warn {
 		l.warned = time.Now()

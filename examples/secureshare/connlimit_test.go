@@ -13,24 +13,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// limitedServer serves h on loopback behind a connLimiter of max, and
-// counts the connections that closed.
-func limitedServer(t *testing.T, max int, h http.Handler) (*connLimiter, string,
-	*atomic.Int64) {
+// counts are the connections the server reported opened and closed.
+type counts struct{ opened, closed atomic.Int64 }
+
+// limitedServer serves h on loopback behind a connLimiter of max that
+// may close connections idle for minIdle, and counts connections.
+func limitedServer(t *testing.T, max int, minIdle time.Duration, h http.Handler) (string,
+	*counts) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	l := limitConnections(ln, max, slog.New(slog.DiscardHandler))
-	var closed atomic.Int64
+	l.minIdle = minIdle
+	n := &counts{}
 	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
-		if s == http.StateClosed {
-			closed.Add(1)
+		switch s {
+		case http.StateNew:
+			n.opened.Add(1)
+		case http.StateClosed:
+			n.closed.Add(1)
 		}
 		l.ConnState(c, s)
 	}}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return l, "http://" + ln.Addr().String(), &closed
+	return "http://" + ln.Addr().String(), n
 }
 
 // client is an HTTP client with its own keep-alive connection pool.
@@ -52,19 +59,52 @@ func getOK(t *testing.T, c *http.Client, u string) {
 // exceeded.
 func TestConnLimiterClosesIdle(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	l, u, closed := limitedServer(t, 2, h)
+	u, n := limitedServer(t, 2, 0, h)
 
 	a, b, c := client(), client(), client()
 	getOK(t, a, u)
 	getOK(t, b, u)
-	assert.Len(t, l.slots, 2, "two connections kept alive")
-	assert.Zero(t, closed.Load())
+	assert.EqualValues(t, 2, n.opened.Load(), "two connections kept alive")
+	assert.Zero(t, n.closed.Load())
 	getOK(t, c, u)
-	assert.Eventually(t, func() bool { return closed.Load() == 1 }, 5*time.Second,
+	assert.Eventually(t, func() bool { return n.closed.Load() == 1 }, 5*time.Second,
 		10*time.Millisecond, "one idle connection was closed to make room")
-	assert.LessOrEqual(t, len(l.slots), 2, "never more than the cap")
+	assert.EqualValues(t, 2, n.opened.Load()-n.closed.Load(), "never more than the cap open")
 	getOK(t, a, u) // a's connection may be the one closed; the client reconnects
 	getOK(t, b, u)
+}
+
+// TestConnLimiterSparesFreshIdle: a keep-alive connection idle for less
+// than minIdle is not closed for the cap (its client may be sending its
+// next request); the new client waits until a connection closes.
+func TestConnLimiterSparesFreshIdle(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	u, n := limitedServer(t, 1, time.Hour, h)
+
+	a := client()
+	getOK(t, a, u)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client().Get(u)
+		if err == nil {
+			err = resp.Body.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a connection idle for less than minIdle was closed to serve another: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	assert.Zero(t, n.closed.Load(), "the idle connection was kept")
+
+	a.CloseIdleConnections() // its client lets it go: the slot frees
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting client was never served")
+	}
 }
 
 // TestConnLimiterKeepsActive: a connection in the middle of a request is
@@ -78,7 +118,7 @@ func TestConnLimiterKeepsActive(t *testing.T) {
 		}
 		served.Add(1)
 	})
-	_, u, closed := limitedServer(t, 1, h)
+	u, n := limitedServer(t, 1, 0, h)
 
 	slow := make(chan error, 1)
 	go func() {
@@ -115,7 +155,7 @@ func TestConnLimiterKeepsActive(t *testing.T) {
 		t.Fatal("the waiting client was never served")
 	}
 	assert.EqualValues(t, 2, served.Load())
-	assert.EqualValues(t, 1, closed.Load(), "the first connection, once idle")
+	assert.EqualValues(t, 1, n.closed.Load(), "the first connection, once idle")
 }
 
 // TestConnLimiterClose: closing the listener ends an Accept waiting for

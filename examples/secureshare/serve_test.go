@@ -327,7 +327,8 @@ func TestServeBadUsage(t *testing.T) {
 // accepted; the refusals are in TestServeBadUsage.
 func TestServeListenHosts(t *testing.T) {
 	for _, listen := range []string{":8080", "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0",
-		"localhost:8080", "share-1.example.com:443", "share.example.com.:443", "10.0.0.1:65535"} {
+		"localhost:8080", "share-1.example.com:443", "share.example.com.:443", "10.0.0.1:65535",
+		"[::1%lo]:8080", "[fe80::1%eth0]:0", "secure_share:8080"} {
 		f, err := parseServeFlags([]string{"--listen", listen}, func(string) string { return "" },
 			&bytes.Buffer{})
 		if assert.NoError(t, err, listen) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -223,12 +224,17 @@ func (f *serveFlags) check() error {
 }
 
 // badListenHost says why host cannot be listened on, or "" if it may be:
-// empty (every interface), an IP address, or a host name made of letters,
-// digits, hyphens and dots. A name of only digits and dots must be an IPv4
-// address ("999.1.1.1" is not), so that such a typo is a usage error
-// rather than a failed lookup at start-up.
+// empty (every interface), an IP address (an IPv6 one with a zone, as in
+// fe80::1%eth0, too), or a host name made of letters, digits, hyphens,
+// underscores (container service names have them) and dots. A name of
+// only digits and dots must be an IPv4 address ("999.1.1.1" is not), so
+// that such a typo is a usage error rather than a failed lookup at
+// start-up.
 func badListenHost(host string) string {
-	if host == "" || net.ParseIP(host) != nil {
+	if host == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
 		return ""
 	}
 	if len(host) > 253 {
@@ -244,7 +250,7 @@ func badListenHost(host string) string {
 			case r >= '0' && r <= '9':
 			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
 				numeric = false
-			case r == '-' && i > 0 && i < len(label)-1:
+			case r == '-' && i > 0 && i < len(label)-1, r == '_':
 				numeric = false
 			default:
 				return "is not an IP address or a host name"
