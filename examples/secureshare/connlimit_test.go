@@ -45,6 +45,21 @@ func client() *http.Client {
 	return &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
 }
 
+// getLater gets u with a new client in the background, and sends the
+// error (nil once the whole answer was read) when done.
+func getLater(u string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client().Get(u)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			err = resp.Body.Close()
+		}
+		done <- err
+	}()
+	return done
+}
+
 func getOK(t *testing.T, c *http.Client, u string) {
 	t.Helper()
 	resp, err := c.Get(u)
@@ -83,14 +98,7 @@ func TestConnLimiterSparesFreshIdle(t *testing.T) {
 
 	a := client()
 	getOK(t, a, u)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := client().Get(u)
-		if err == nil {
-			err = resp.Body.Close()
-		}
-		done <- err
-	}()
+	done := getLater(u)
 	select {
 	case err := <-done:
 		t.Fatalf("a connection idle for less than minIdle was closed to serve another: %v", err)
@@ -120,25 +128,10 @@ func TestConnLimiterKeepsActive(t *testing.T) {
 	})
 	u, n := limitedServer(t, 1, 0, h)
 
-	slow := make(chan error, 1)
-	go func() {
-		resp, err := client().Get(u + "/slow")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			err = resp.Body.Close()
-		}
-		slow <- err
-	}()
+	slow := getLater(u + "/slow")
 	time.Sleep(200 * time.Millisecond) // the slow request holds the only slot
 
-	fast := make(chan error, 1)
-	go func() {
-		resp, err := client().Get(u + "/fast")
-		if err == nil {
-			err = resp.Body.Close()
-		}
-		fast <- err
-	}()
+	fast := getLater(u + "/fast")
 	select {
 	case err := <-fast:
 		t.Fatalf("served past the cap while the only connection was busy: %v", err)
