@@ -88,7 +88,10 @@ type admin struct {
 	sessions map[string]*adminSession
 	failures map[string]*rate.Limiter
 	// allFailures limits failed sign-ins from all addresses together, so
-	// that rotating addresses does not buy more guesses.
+	// that rotating addresses does not buy more guesses. It holds back
+	// only addresses that have failed recently: an address with a clean
+	// record is always let to try, so that failures sent from elsewhere
+	// cannot lock the admin out.
 	allFailures *rate.Limiter
 }
 
@@ -309,7 +312,8 @@ func (a *admin) serveLoginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveLogin checks the user name and password and starts a session.
-// Failures are limited per client address.
+// Failures are limited per client address, and for addresses that have
+// failed recently also all together (see allFailures).
 func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 	v := &adminView{Title: "Sign in", Base: a.base}
 	if !a.sameOrigin(r) {
@@ -317,7 +321,8 @@ func (a *admin) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lim := a.failureLimiter(r)
-	if lim.Tokens() < 1 || a.allFailures.Tokens() < 1 {
+	clean := lim.Tokens() >= adminLoginBurst
+	if lim.Tokens() < 1 || (!clean && a.allFailures.Tokens() < 1) {
 		v.Error = "Too many failed sign-ins. Wait a minute and try again."
 		a.render(w, r, http.StatusTooManyRequests, "login", v)
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -137,6 +138,43 @@ func TestAdminSignInRateLimited(t *testing.T) {
 		last = resp.StatusCode
 	}
 	assert.Equal(t, http.StatusTooManyRequests, last)
+}
+
+// TestAdminSignInNotLockedOutFromElsewhere: failures from many addresses
+// hold back the addresses that failed, not the admin signing in from an
+// address with a clean record.
+func TestAdminSignInNotLockedOutFromElsewhere(t *testing.T) {
+	d := startDemo(t, t.TempDir(), "--client-ip-header", "X-Forwarded-For")
+	post := func(from, password string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, d.url("/admin/login"),
+			strings.NewReader(url.Values{"user": {d.s.admin.user}, "password": {password}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		body(t, resp)
+		return resp.StatusCode
+	}
+	// Enough failures from enough addresses to use up the overall allowance.
+	for i := range adminAllFailuresBurst/adminLoginBurst + 2 {
+		for range adminLoginBurst {
+			post(fmt.Sprintf("192.0.2.%d", i+1), "wrong")
+		}
+	}
+	assert.Equal(t, http.StatusTooManyRequests, post("192.0.2.1", "wrong"), "a guessing address is held back")
+	assert.Equal(t, http.StatusTooManyRequests, post("192.0.2.1", d.s.admin.password),
+		"even with the right password: a held-back address learns nothing")
+	assert.Equal(t, http.StatusSeeOther, post("198.51.100.7", d.s.admin.password),
+		"the admin, from a clean address, signs in")
+	assert.Equal(t, http.StatusUnauthorized, post("198.51.100.8", "wrong"),
+		"a clean address's first wrong guess is checked, and counted")
+	assert.Equal(t, http.StatusTooManyRequests, post("198.51.100.8", "wrong"),
+		"and then it is held back with the others while the overall allowance is used up")
 }
 
 func TestAdminCSRF(t *testing.T) {
