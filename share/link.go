@@ -315,7 +315,9 @@ func (s *Service) SetLinkPolicy(ctx context.Context, id, by, title string,
 // Open finds the link behind token and decides with [Evaluate] whether
 // viewer (nil when nobody is signed in) may read pg through it. It records
 // an audit event for every Allow and Deny; a LoginRequired is not
-// recorded. The Link is the zero Link when the token matches none.
+// recorded. The Link is the zero Link when the token matches none. The
+// event names pg.ID only when it can be a Confluence page ID (up to 19
+// digits), since a host may pass on whatever a visitor asked for.
 //
 // The error is non-nil only when storage failed; the Decision then
 // denies. A malformed token is an unknown link, not an error; it is
@@ -390,6 +392,11 @@ func (s *Service) OpenResolved(ctx context.Context, res Resolved, viewer *idp.Pr
 	}
 
 	e := AuditEvent{Time: now, Kind: EventLinkOpened, PageID: pg.ID, Space: pg.Space}
+	if !isPageID(pg.ID) {
+		// The visitor's own text (a route's page part, say), which can be a
+		// megabyte long or hold control characters: not for the audit log.
+		e.PageID = ""
+	}
 	if viewer != nil {
 		e.Actor, e.IDP = viewer.Email, viewer.IDP
 	}

@@ -302,10 +302,22 @@ func TestOpen(t *testing.T) {
 		{"unknown token", flipFirst(token), viewer(), childPage, Deny, ReasonUnknownLink,
 			EventLinkDenied, ""},
 		{"malformed token", "nope", nil, childPage, Deny, ReasonUnknownLink, EventLinkDenied, ""},
+		// A visitor's text that cannot be a page ID is not written to the
+		// audit log: it could be a megabyte, or hold control characters.
+		{"page ID too long", token, viewer(), Page{ID: strings.Repeat("1", 100000), Space: "ENG"},
+			Deny, ReasonOutsideScope, EventLinkDenied, l.ID},
+		{"page ID with a NUL", token, viewer(), Page{ID: "13\x00", Space: "ENG"}, Deny,
+			ReasonOutsideScope, EventLinkDenied, l.ID},
+		{"page ID with a line break", token, viewer(), Page{ID: "13\r\nforged", Space: "ENG"},
+			Deny, ReasonOutsideScope, EventLinkDenied, l.ID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(st.events())
+			wantPageID := tt.page.ID
+			if strings.HasPrefix(tt.name, "page ID ") {
+				wantPageID = ""
+			}
 
 			got, d, err := s.Open(ctx, tt.token, tt.viewer, tt.page)
 			require.NoError(t, err)
@@ -322,7 +334,7 @@ func TestOpen(t *testing.T) {
 			e := events[0]
 			assert.Equal(t, tt.event, e.Kind)
 			assert.Equal(t, tt.linkID, e.LinkID)
-			assert.Equal(t, tt.page.ID, e.PageID)
+			assert.Equal(t, wantPageID, e.PageID)
 			if tt.want == Deny {
 				assert.Equal(t, tt.reason.String(), e.Reason)
 				assert.Equal(t, d.Message(), e.Detail)

@@ -187,7 +187,9 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request, token str
 		return
 	}
 	ret := h.resumePath(l.ID)
-	if pageID != "" {
+	if isPageID(pageID) {
+		// Anything else is the visitor's text, not to be stored with the
+		// AuthnRequest.
 		ret += "?p=" + url.QueryEscape(pageID)
 	}
 	h.setResume(w, l.ID, token)

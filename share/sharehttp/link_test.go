@@ -131,6 +131,47 @@ func TestContentUnavailable(t *testing.T) {
 	assert.NotContains(t, e.logs.String(), token, "tokens are not logged")
 }
 
+// TestSignInCarriesOnlyPageIDs: the page a visitor asked for comes back
+// after sign-in when it is a page ID, and is dropped when it is not (it
+// would be stored with the AuthnRequest); neither kind reaches the audit
+// log unless it is a page ID.
+func TestSignInCarriesOnlyPageIDs(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePageTree,
+		PageID: "2"})
+	for _, tt := range []struct{ page, wantSuffix string }{
+		{"4", "?p=4"},
+		{strings.Repeat("9", 5000), ""},
+		{"4%0d%0aforged", ""},
+	} {
+		noFollow := &http.Client{Jar: e.newClient().Jar, CheckRedirect: func(*http.Request,
+			[]*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
+		resp, _ := e.get(noFollow, "/s/"+token+"/p/"+tt.page)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "sent to sign in: %.20s", tt.page)
+		form := e.responseFor(resp.Header.Get("Location"), partner, nil)
+		resp, err := noFollow.PostForm(e.h.ACSURL(), form)
+		require.NoError(t, err)
+		readBody(t, resp)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		loc := resp.Header.Get("Location")
+		assert.True(t, strings.HasPrefix(loc, "/saml/resume/"), loc)
+		if tt.wantSuffix != "" {
+			assert.True(t, strings.HasSuffix(loc, tt.wantSuffix), loc)
+		} else {
+			assert.NotContains(t, loc, "?p=", "the visitor's text is not carried")
+		}
+		// The browser now has a session: the same page is denied or shown,
+		// and the audit log names it only if it is a page ID.
+		_, _ = e.get(noFollow, "/s/"+token+"/p/"+tt.page)
+	}
+	for _, ev := range append(e.audit(share.EventLinkDenied), e.audit(share.EventLinkOpened)...) {
+		assert.Contains(t, []string{"", "2", "4"}, ev.PageID)
+	}
+	assert.NotEmpty(t, e.audit(share.EventLinkDenied), "the junk pages were denied")
+}
+
 func TestResume(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	l, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
