@@ -88,6 +88,13 @@ type Link struct {
 // whole text after the last "@" of the viewer's email address: "example.com"
 // matches "x@example.com", never "x@evil-example.com" or
 // "x@sub.example.com".
+//
+// Groups and email addresses are what the IdP that signed the viewer in
+// asserts, and every IdP the rule admits is trusted to assert them: with
+// IDPs empty and several IdPs allowed in the space, any of them can sign
+// in a "partners" member. When IdPs belong to different organisations,
+// name the IdPs that own the groups in IDPs (or in the space's IDPs), and
+// set each IdP's own email domains in its idp.Config.
 type Policy struct {
 	// IDPs are the names of the IdP configurations that may sign the
 	// viewer in; empty means any IdP the space allows.

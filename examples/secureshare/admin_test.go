@@ -61,13 +61,7 @@ var linkURLRE = regexp.MustCompile(`id="link-url" name="url" value="([^"]*)"`)
 // link's URL and ID.
 func createLink(t *testing.T, d *demo, c *http.Client, fields url.Values) (string, string) {
 	t.Helper()
-	base, page := adminGet(t, d, c, "/admin/links")
-	f := formWith(t, page, "/admin/links")
-	for k, v := range fields {
-		f.values[k] = v
-	}
-	resp, page := submit(t, c, base, f)
-	require.Equal(t, http.StatusOK, resp.StatusCode, page)
+	page := submitLinkForm(t, d, c, fields)
 	m := linkURLRE.FindStringSubmatch(page)
 	require.NotNil(t, m, "no link URL on %s", page)
 	linkURL := html.UnescapeString(m[1])
@@ -75,6 +69,20 @@ func createLink(t *testing.T, d *demo, c *http.Client, fields url.Values) (strin
 	l, err := d.s.svc.LinkByToken(t.Context(), linkURL[strings.LastIndex(linkURL, "/")+1:])
 	require.NoError(t, err)
 	return linkURL, l.ID
+}
+
+// submitLinkForm fills the new-link form with fields, submits it, and
+// returns the answer, which must be 200.
+func submitLinkForm(t *testing.T, d *demo, c *http.Client, fields url.Values) string {
+	t.Helper()
+	base, page := adminGet(t, d, c, "/admin/links")
+	f := formWith(t, page, "/admin/links")
+	for k, v := range fields {
+		f.values[k] = v
+	}
+	resp, page := submit(t, c, base, f)
+	require.Equal(t, http.StatusOK, resp.StatusCode, page)
+	return page
 }
 
 func TestAdminSignIn(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/pem"
 	"errors"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -458,4 +459,33 @@ func TestStoredIDPsSyncFromOtherInstances(t *testing.T) {
 	_, err = d.s.putIDP(ctx, sc, "admin")
 	require.NoError(t, err)
 	assert.Equal(t, "https://idp.hand.example/sso3", d.s.idpMap()["handmade"].SSOURL)
+}
+
+// TestAdminLinkTrustWarning: a link with a group rule and no IdP, when
+// more than one IdP can sign its viewers in, is made with a warning that
+// each of them is trusted to say who is in the group.
+func TestAdminLinkTrustWarning(t *testing.T) {
+	d := startDemo(t, t.TempDir())
+	c := browser(t)
+	adminSignIn(t, d, c)
+	create := func(fields url.Values) string {
+		t.Helper()
+		page := submitLinkForm(t, d, c, fields)
+		require.Regexp(t, linkURLRE, page, "the link was made")
+		return html.UnescapeString(page)
+	}
+	const warning = "can sign viewers in to this link, and each is trusted"
+	groups := url.Values{"space": {demoSpace}, "scope": {"space"}, "groups": {"partners"}}
+	assert.NotContains(t, create(groups), warning, "one IdP: nothing to warn about")
+
+	_, md := newPartnerIDP(t)
+	addIDP(t, d, c, url.Values{"name": {"partner"}, "mode": {"xml"}, "xml": {string(md)},
+		"map_email": {"mail"}, "map_groups": {"memberOf"}})
+	assert.Contains(t, create(groups), "Any of the IdPs "+demoIDPName+", partner "+warning)
+
+	chosen := url.Values{"space": {demoSpace}, "scope": {"space"}, "groups": {"partners"},
+		"idps": {"partner"}}
+	assert.NotContains(t, create(chosen), warning, "the admin chose the IdP")
+	emails := url.Values{"space": {demoSpace}, "scope": {"space"}, "domains": {"partner.example"}}
+	assert.Contains(t, create(emails), warning, "email rules are asserted by the IdP too")
 }

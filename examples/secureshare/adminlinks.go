@@ -176,11 +176,12 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 				"), so it is not known whether outsiders can open this link: open it once " +
 				"Confluence answers."
 		}
+		warning := strings.TrimSpace(a.trustWarning(r.Context(), spec) + " " + unchecked)
 		var l share.Link
 		var token string
 		l, token, err = a.s.svc.CreateLink(r.Context(), spec)
 		if err == nil {
-			a.showURL(w, r, v, l, token, "created", unchecked)
+			a.showURL(w, r, v, l, token, "created", warning)
 			return
 		}
 	}
@@ -325,6 +326,29 @@ func (f *linkForm) expiry(now time.Time) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return now.Add(d), nil
+}
+
+// trustWarning says, for a link with group or email rules that names no
+// IdP, which IdPs it trusts to assert those groups and addresses when more
+// than one can sign its viewers in: any of them can sign in a member of
+// the groups, which is not what an admin means when the IdPs belong to
+// different organisations.
+func (a *admin) trustWarning(ctx context.Context, spec share.LinkSpec) string {
+	pol := &spec.Policy
+	if len(pol.IDPs) > 0 || len(pol.Groups)+len(pol.Emails)+len(pol.Domains) == 0 {
+		return ""
+	}
+	names := a.s.idpNames()
+	if sp, err := a.s.svc.SpaceSettings(ctx, spec.Space); err == nil && len(sp.IDPs) > 0 {
+		names = sp.IDPs
+	}
+	if len(names) < 2 {
+		return ""
+	}
+	return "Any of the IdPs " + strings.Join(names, ", ") + " can sign viewers in to this " +
+		"link, and each is trusted to say who is in its groups or has its email addresses. " +
+		"If they belong to different organisations, edit the link and choose the IdP " +
+		"that owns them."
 }
 
 // checkIDPNames refuses IdP names that no configured IdP has, so that a

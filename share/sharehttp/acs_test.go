@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secureshare/secureshare/idp"
 	"github.com/secureshare/secureshare/saml"
 	"github.com/secureshare/secureshare/saml/samltest"
 	"github.com/secureshare/secureshare/share"
@@ -284,4 +285,63 @@ func TestConcurrentReplayOneWins(t *testing.T) {
 	assert.Equal(t, 1, won, "exactly one post of a response starts a session")
 	assert.Len(t, e.audit(share.EventLoginSucceeded), 1)
 	assert.Len(t, e.audit(share.EventLoginFailed), n-1)
+}
+
+// TestACSPostedTwiceBesideIDPInitiated: a response posted a second time,
+// when another IdP allows IdP-initiated sign-in, fails as unsolicited (what
+// it is), not as coming from the wrong IdP.
+func TestACSPostedTwiceBesideIDPInitiated(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	cfg := e.cfg
+	partnerIDP := cfg.IDPs["acme"]
+	partnerIDP.Name, partnerIDP.EntityID = "beta", "https://beta.example/idp"
+	partnerIDP.AllowIDPInitiated = true
+	cfg.IDPs = map[string]idp.Config{"acme": cfg.IDPs["acme"], "beta": partnerIDP}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	e.srv.Config.Handler = h
+
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, _ := e.get(e.client, "/s/"+token+"?idp=acme")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	form := e.responseFor(resp.Header.Get("Location"), partner, nil)
+	resp, body := e.postACS(e.client, form)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	resp, body = e.postACS(e.newClient(), form)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, body, "unsolicited")
+	failed := e.audit(share.EventLoginFailed)
+	require.Len(t, failed, 1)
+	assert.Equal(t, "unsolicited", failed[0].Reason)
+	assert.Contains(t, failed[0].Detail, "finished already")
+	assert.Contains(t, failed[0].Detail, "does not come from an IdP that allows IdP-initiated")
+	assert.NotContains(t, failed[0].Detail, "beta.example", "not the wrong IdP's details")
+}
+
+// TestACSEmailDomainRefused: an IdP limited to some email domains that
+// vouches for another is refused with that reason, for the viewer and in
+// the audit log.
+func TestACSEmailDomainRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	cfg := e.cfg
+	limited := cfg.IDPs["acme"]
+	limited.EmailDomains = []string{"corp.example"}
+	cfg.IDPs = map[string]idp.Config{"acme": limited}
+	h, err := New(cfg)
+	require.NoError(t, err)
+	e.srv.Config.Handler = h
+
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, body := e.login(e.client, "/s/"+token, partner)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, body, "in a domain it may not sign in here")
+	assert.NotContains(t, body, "is missing")
+	failed := e.audit(share.EventLoginFailed)
+	require.Len(t, failed, 1)
+	assert.Contains(t, failed[0].Detail, `"partner.example" is not one this IdP may vouch for`)
+
+	resp, body = e.login(e.newClient(), "/s/"+token,
+		user{email: "ann@corp.example", groups: []string{"partners"}})
+	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
 }

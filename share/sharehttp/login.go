@@ -263,11 +263,18 @@ func (h *Handler) verifyUnsolicited(r *http.Request, resp string) (*saml.Asserti
 			}
 		}
 	}
-	if firstErr == nil {
+	if firstIDP == nil {
+		// No IdP that allows IdP-initiated sign-in sent it: say what the
+		// response is (most often one posted twice, or after its request
+		// expired), not that it came from the wrong one of those IdPs.
+		why := "no IdP allows IdP-initiated sign-in"
+		if firstErr != nil {
+			why = "it does not come from an IdP that allows IdP-initiated sign-in"
+		}
 		firstErr = &saml.ValidationError{Check: saml.CheckUnsolicited,
 			Msg: "the RelayState names no outstanding request (the sign-in was not begun " +
 				"here, was finished already or expired, or the IdP dropped the RelayState), " +
-				"and no IdP allows IdP-initiated sign-in"}
+				"and " + why}
 	}
 	return nil, firstIDP, firstErr
 }
@@ -343,6 +350,9 @@ func (h *Handler) loginFailed(w http.ResponseWriter, r *http.Request, e *idpEntr
 	h.log.WarnContext(r.Context(), "sharehttp: sign-in refused", slog.String("idp", name),
 		slog.String("check", check), slog.Any("error", err))
 	switch {
+	case errors.Is(err, idp.ErrEmailDomain):
+		msg = "Your identity provider vouched for an email address in a domain it may " +
+			"not sign in here"
 	case errors.As(err, &me):
 		msg = "Your identity provider did not say who you are in a way this site " +
 			"understands (" + me.Field + " is missing)"
