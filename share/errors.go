@@ -63,8 +63,11 @@ type ValidationError struct {
 // Error implements error: "share: invalid <field>: <msg> (want "x", got "y")".
 func (e *ValidationError) Error() string {
 	s := "share: invalid " + e.Field + ": " + e.Msg
-	if e.Want != "" || e.Got != "" {
+	switch {
+	case e.Want != "":
 		s += fmt.Sprintf(" (want %q, got %q)", e.Want, e.Got)
+	case e.Got != "":
+		s += fmt.Sprintf(" (got %q)", e.Got)
 	}
 	return s
 }

@@ -469,13 +469,34 @@ func validatePolicy(p *Policy, sp *Space) error {
 		if at := strings.LastIndexByte(e, '@'); at <= 0 || at == len(e)-1 {
 			return &ValidationError{Field: "Policy.Emails", Msg: "not an email address", Got: e}
 		}
+		if hasInvisible(e) {
+			return &ValidationError{Field: "Policy.Emails", Msg: "an email address has no " +
+				"spaces, control characters or invisible formatting characters", Got: e}
+		}
 	}
 	for _, d := range p.Domains {
 		if strings.ContainsAny(d, "@ ") {
 			return &ValidationError{Field: "Policy.Domains", Msg: "not a domain", Got: d}
 		}
+		if hasInvisible(d) {
+			return &ValidationError{Field: "Policy.Domains", Msg: "a domain has no " +
+				"spaces, control characters or invisible formatting characters", Got: d}
+		}
 	}
 	return nil
+}
+
+// hasInvisible reports whether s holds white space, a control character
+// or an invisible formatting one (a zero-width space, a direction
+// override): none is part of an address an IdP sends, so a rule holding
+// one would never match, or would match a look-alike.
+func hasInvisible(s string) bool {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // linkExpiry applies the space's default and maximum lifetimes to a

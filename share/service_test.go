@@ -163,6 +163,21 @@ func TestCreateLinkRefuses(t *testing.T) {
 			field: "Policy.Emails"},
 		{name: "domain with @", edit: func(l *LinkSpec) { l.Policy.Domains = []string{"a@b.com"} },
 			field: "Policy.Domains"},
+		// An invisible character makes a rule that never matches what an
+		// IdP sends, or matches a look-alike: refused, not stored.
+		{name: "email with a zero-width space", edit: func(l *LinkSpec) {
+			l.Policy.Emails = []string{"bob\u200b@example.com"}
+		}, field: "Policy.Emails"},
+		{name: "email with a space", edit: func(l *LinkSpec) {
+			l.Policy.Emails = []string{"bob smith@example.com"}
+		}, field: "Policy.Emails"},
+		{name: "email with a tab", edit: func(l *LinkSpec) { l.Policy.Emails = []string{"bob@ex\tample.com"} },
+			field: "Policy.Emails"},
+		{name: "domain with a right-to-left override", edit: func(l *LinkSpec) {
+			l.Policy.Domains = []string{"example\u202e.com"}
+		}, field: "Policy.Domains"},
+		{name: "domain with a NUL", edit: func(l *LinkSpec) { l.Policy.Domains = []string{"example.com\x00"} },
+			field: "Policy.Domains"},
 		{name: "expiry passed", edit: func(l *LinkSpec) { l.Expires = t0 }, field: "Expires"},
 		{name: "title with a line break", edit: func(l *LinkSpec) { l.Title = "Q3\nreport" },
 			field: "Title"},

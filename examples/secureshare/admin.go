@@ -363,7 +363,11 @@ func (a *admin) checkPassword(user, password string) bool {
 // audit records an admin event, logging rather than failing when the
 // store cannot keep it.
 func (a *admin) audit(r *http.Request, kind share.EventKind, detail string) {
-	err := a.s.svc.Record(r.Context(), share.AuditEvent{Kind: kind, Actor: a.user,
+	actor := a.user
+	if kind == share.EventAdminSignInFailed {
+		actor = "" // whoever tried is not known, and need not be the admin
+	}
+	err := a.s.svc.Record(r.Context(), share.AuditEvent{Kind: kind, Actor: actor,
 		Detail: detail})
 	if err != nil {
 		a.s.log.ErrorContext(r.Context(), "recording an admin event", slog.Any("error", err))

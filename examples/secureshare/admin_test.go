@@ -122,16 +122,18 @@ func TestAdminSignIn(t *testing.T) {
 	assert.Equal(t, "/admin/login", resp.Request.URL.Path, "signed out")
 
 	// Sign-ins, the failed one and the sign-out are in the audit log.
-	var kinds []share.EventKind
+	var kinds, actors []string
 	events, _, err := d.s.svc.QueryAudit(t.Context(), share.AuditFilter{})
 	require.NoError(t, err)
 	for _, e := range events {
 		if strings.HasPrefix(string(e.Kind), "admin.") {
-			kinds = append(kinds, e.Kind)
+			kinds, actors = append(kinds, string(e.Kind)), append(actors, e.Actor)
 		}
 	}
-	assert.Equal(t, []share.EventKind{share.EventAdminSignInFailed, share.EventAdminSignedIn,
-		share.EventAdminSignedOut}, kinds)
+	assert.Equal(t, []string{string(share.EventAdminSignInFailed),
+		string(share.EventAdminSignedIn), string(share.EventAdminSignedOut)}, kinds)
+	assert.Equal(t, []string{"", d.s.admin.user, d.s.admin.user}, actors,
+		"a failed sign-in is nobody's known act")
 }
 
 func TestAdminSignInRateLimited(t *testing.T) {
@@ -307,6 +309,18 @@ func TestAdminLinkLifecycle(t *testing.T) {
 		"header, created, opened, denied, revoked, denied, reenabled, opened")
 	_, page = adminGet(t, d, c, "/admin/audit?kind=link.revoked")
 	assert.Contains(t, page, "link.revoked")
+
+	// The admin's own events can be chosen too; a kind there is not is
+	// said to be wrong, not answered with an empty list.
+	_, page = adminGet(t, d, c, "/admin/audit?kind=admin.signed_in")
+	assert.Contains(t, page, "<option selected>admin.signed_in</option>")
+	assert.Contains(t, page, "<td>admin.signed_in</td>")
+	_, page = adminGet(t, d, c, "/admin/audit?kind=bogus")
+	assert.Contains(t, page, "not a kind of audit event")
+	resp, err := c.Get(d.url("/admin/audit.csv?kind=bogus"))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body(t, resp), "not a kind of audit event")
 }
 
 func TestAdminLinkFormErrorsKeepInput(t *testing.T) {

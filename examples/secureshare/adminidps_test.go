@@ -488,4 +488,10 @@ func TestAdminLinkTrustWarning(t *testing.T) {
 	assert.NotContains(t, create(chosen), warning, "the admin chose the IdP")
 	emails := url.Values{"space": {demoSpace}, "scope": {"space"}, "domains": {"partner.example"}}
 	assert.Contains(t, create(emails), warning, "email rules are asserted by the IdP too")
+
+	withPage := url.Values{"space": {demoSpace}, "scope": {"space"}, "page": {demoHomeID},
+		"idps": {"partner"}}
+	assert.Contains(t, create(withPage), "The page given was not used",
+		"a page left in the form of a space link is said to be ignored")
+	assert.NotContains(t, create(chosen), "The page given was not used")
 }

@@ -15,12 +15,14 @@ import (
 // nameIDEmail is the NameID format the guides ask IdPs to send.
 const nameIDEmail = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
-// auditKinds are the kinds the audit filter offers.
+// auditKinds are the kinds of audit event the share package and the admin
+// pages record: those the audit filter offers and the metrics label.
 var auditKinds = []share.EventKind{share.EventLinkCreated, share.EventLinkRevoked,
 	share.EventLinkReenabled, share.EventLinkChanged, share.EventLinkOpened,
 	share.EventLinkDenied, share.EventLoginSucceeded, share.EventLoginFailed,
 	share.EventLogout, share.EventSpaceChanged, share.EventSpaceSuspended,
-	share.EventSpaceResumed, share.EventIDPChanged}
+	share.EventSpaceResumed, share.EventIDPChanged, share.EventAdminSignedIn,
+	share.EventAdminSignInFailed, share.EventAdminSignedOut}
 
 // spData is what the SP information page shows.
 type spData struct {
@@ -101,6 +103,10 @@ func (a *admin) serveAuditCSV(w http.ResponseWriter, r *http.Request, v *adminVi
 func auditFilter(q url.Values) (share.AuditFilter, error) {
 	f := share.AuditFilter{LinkID: q.Get("link"), Actor: strings.TrimSpace(q.Get("actor")),
 		Space: q.Get("space"), Kind: share.EventKind(q.Get("kind"))}
+	if f.Kind != "" && !slices.Contains(auditKinds, f.Kind) {
+		return share.AuditFilter{}, &share.ValidationError{Field: "kind",
+			Msg: "not a kind of audit event (see the Kind list)", Got: string(f.Kind)}
+	}
 	for _, b := range []struct {
 		key  string
 		t    *time.Time

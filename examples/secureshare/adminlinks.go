@@ -149,7 +149,10 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 	f := readLinkForm(r)
 	spec := share.LinkSpec{Space: f.Space, Scope: share.Scope(f.Scope), PageID: f.PageID,
 		Title: f.Title, CreatedBy: a.user, Policy: f.policy()}
-	if spec.Scope == share.ScopeSpace {
+	var dropped string
+	if spec.Scope == share.ScopeSpace && spec.PageID != "" {
+		// The form keeps a page typed before "whole space" was chosen.
+		dropped = "The page given was not used: a link to the whole space starts at its home page."
 		spec.PageID = ""
 	}
 	expires, err := f.expiry(time.Now())
@@ -176,7 +179,8 @@ func (a *admin) serveCreateLink(w http.ResponseWriter, r *http.Request, v *admin
 				"), so it is not known whether outsiders can open this link: open it once " +
 				"Confluence answers."
 		}
-		warning := strings.TrimSpace(a.trustWarning(r.Context(), spec) + " " + unchecked)
+		warning := strings.TrimSpace(dropped + " " + a.trustWarning(r.Context(), spec) + " " +
+			unchecked)
 		var l share.Link
 		var token string
 		l, token, err = a.s.svc.CreateLink(r.Context(), spec)

@@ -281,15 +281,14 @@ var loginChecks = setOf(loginErrorReason, string(saml.CheckSize),
 	string(saml.CheckReplay), string(saml.CheckMetadata),
 	string(saml.CheckMetadataExpired))
 
-// eventKinds are the kinds of audit events the share package records.
-var eventKinds = setOf(string(share.EventLinkCreated), string(share.EventLinkRevoked),
-	string(share.EventLinkReenabled), string(share.EventLinkChanged),
-	string(share.EventLinkOpened), string(share.EventLinkDenied),
-	string(share.EventLoginSucceeded), string(share.EventLoginFailed),
-	string(share.EventLogout), string(share.EventSpaceChanged),
-	string(share.EventSpaceSuspended), string(share.EventSpaceResumed),
-	string(share.EventIDPChanged), string(share.EventAdminSignedIn),
-	string(share.EventAdminSignInFailed), string(share.EventAdminSignedOut))
+// eventKinds are the kinds of audit events there are, as a set.
+var eventKinds = func() map[string]bool {
+	s := make(map[string]bool, len(auditKinds))
+	for _, k := range auditKinds {
+		s[string(k)] = true
+	}
+	return s
+}()
 
 // reasonNames collects the String of every share.Reason but
 // ReasonAllowed, up to the first that share calls "invalid".
