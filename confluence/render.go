@@ -43,8 +43,9 @@ const (
 	PageWithheld PageLink = iota
 
 	// PageOutside keeps the link's text and drops the link: use it for
-	// pages that are not withheld but merely lie outside the share (in
-	// another space, or not under the shared page).
+	// pages that are not withheld but merely lie outside the share (not
+	// under the shared page, in the same space). [Scope.Link] withholds
+	// pages of other spaces instead.
 	PageOutside
 
 	// PageShared points the link at the URL the callback returned.

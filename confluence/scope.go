@@ -109,11 +109,14 @@ func (s *Scope) Contains(ctx context.Context, id string) (bool, error) {
 
 // Link decides how a link to the page renders in this share, for a
 // [Links] Page callback: [PageShared] when [Scope.Page] serves it;
-// [PageOutside] when it lies outside the share but is current and neither
-// it nor an ancestor carries view restrictions or an exclusion label; and
-// [PageWithheld] otherwise, including when it is not found, its ID is
-// malformed, or Confluence fails. A page outside the share costs one more
-// walk of its ancestors, so put a [Cache] in front of the source.
+// [PageOutside] when it lies outside the share but in the same space, is
+// current, and neither it nor an ancestor carries view restrictions or an
+// exclusion label; and [PageWithheld] otherwise, including a page in
+// another space (whose space permissions, exclusion label and suspension
+// are not known here: a space can be closed to most of the company without
+// its pages carrying restrictions), a page not found, a malformed ID, or
+// Confluence failing. A page outside the share costs one more walk of its
+// ancestors, so put a [Cache] in front of the source.
 func (s *Scope) Link(ctx context.Context, id string) PageLink {
 	_, _, err := s.reach(ctx, id)
 	if err == nil {
@@ -126,7 +129,7 @@ func (s *Scope) Link(ctx context.Context, id string) PageLink {
 
 	// Outside the share: it may be named only if no other rule holds.
 	p, err := s.src.Page(ctx, id)
-	if err != nil || p.ID != id || s.withhold(p) != 0 {
+	if err != nil || p.ID != id || p.SpaceKey != s.cfg.SpaceKey || s.withhold(p) != 0 {
 		return PageWithheld
 	}
 	if _, _, err := s.ancestors(ctx, p); err != nil {

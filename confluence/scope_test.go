@@ -248,7 +248,7 @@ func TestScopeLink(t *testing.T) {
 			{"5", confluence.PageShared},    // under it
 			{"12", confluence.PageOutside},  // a sibling: fine, just not shared
 			{"1", confluence.PageOutside},   // the parent
-			{"20", confluence.PageOutside},  // another space
+			{"20", confluence.PageWithheld}, // another space: its own rules are not known here
 			{"3", confluence.PageWithheld},  // restricted
 			{"7", confluence.PageWithheld},  // under a restricted page
 			{"4", confluence.PageWithheld},  // exclusion label
