@@ -2,6 +2,7 @@ package idp
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -87,6 +88,13 @@ func (c *Config) Warnings(now time.Time) []Warning {
 		if w, ok := certificateWarning(i+1, len(c.SigningCertificates), cert, now); ok {
 			ws = append(ws, w)
 		}
+		if k, ok := cert.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() >= saml.MinRSAKeyBits &&
+			k.N.BitLen() < 2048 {
+			ws = append(ws, Warning{Field: "SigningCertificates", Msg: fmt.Sprintf(
+				"%s has a %d-bit RSA key, which is weak: have the IdP roll over to a "+
+					"2048-bit key", certName(i+1, len(c.SigningCertificates), cert),
+				k.N.BitLen())})
+		}
 	}
 	if c.InsecureAllowSHA1 {
 		ws = append(ws, Warning{Field: "InsecureAllowSHA1", Msg: "SHA-1 signatures are " +
@@ -103,12 +111,17 @@ func (c *Config) Warnings(now time.Time) []Warning {
 	return ws
 }
 
+// certName names certificate n of total for a warning.
+func certName(n, total int, c *x509.Certificate) string {
+	if total > 1 {
+		return fmt.Sprintf("signing certificate %d of %d (%q)", n, total, c.Subject.CommonName)
+	}
+	return fmt.Sprintf("signing certificate %q", c.Subject.CommonName)
+}
+
 // certificateWarning describes one certificate's validity at now.
 func certificateWarning(n, total int, c *x509.Certificate, now time.Time) (Warning, bool) {
-	name := fmt.Sprintf("signing certificate %q", c.Subject.CommonName)
-	if total > 1 {
-		name = fmt.Sprintf("signing certificate %d of %d (%q)", n, total, c.Subject.CommonName)
-	}
+	name := certName(n, total, c)
 	w := Warning{Field: "SigningCertificates"}
 	switch {
 	case now.After(c.NotAfter):

@@ -7,6 +7,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +151,34 @@ func TestConfigWarnings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testdataCert reads a certificate from testdata.
+func testdataCert(t *testing.T, name string) *x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	c, err := ParseCertificates(string(b))
+	require.NoError(t, err)
+	require.Len(t, c, 1)
+	return c[0]
+}
+
+// TestConfigWarnsWeakRSA: a 1024-bit RSA key is accepted with a warning;
+// a 512-bit one is refused by Validate (TestValidate), not warned about.
+func TestConfigWarnsWeakRSA(t *testing.T) {
+	now := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) // within the fixtures' validity
+	legacy := testdataCert(t, "rsa1024-cert.pem")
+	c := &Config{SigningCertificates: []*x509.Certificate{legacy}}
+	ws := c.Warnings(now)
+	require.Len(t, ws, 1, "%v", ws)
+	assert.Contains(t, ws[0].Msg, `signing certificate "legacy-idp.example" has a 1024-bit RSA key`)
+
+	strong := newKeyPair(t, "strong", now.Add(-time.Hour), now.Add(1000*time.Hour)).cert
+	c.SigningCertificates = []*x509.Certificate{strong}
+	assert.Empty(t, c.Warnings(now))
+	c.SigningCertificates = []*x509.Certificate{testdataCert(t, "rsa512-cert.pem")}
+	assert.Empty(t, c.Warnings(now), "refused by Validate instead")
 }
 
 func TestConfigWarningsNumbersCertificates(t *testing.T) {

@@ -352,6 +352,10 @@ func (v *validator) checkCertificates(certs []*x509.Certificate) {
 		}
 		switch c.PublicKey.(type) {
 		case *rsa.PublicKey, *ecdsa.PublicKey:
+			if why := saml.WeakKey(c); why != "" {
+				v.add("SigningCertificates", fmt.Sprintf("certificate %d (%s) %s", i+1,
+					c.Subject.CommonName, why))
+			}
 		default:
 			v.add("SigningCertificates", fmt.Sprintf("certificate %d (%s) has a %T key; "+
 				"only RSA and ECDSA are supported", i+1, c.Subject.CommonName, c.PublicKey))

@@ -67,6 +67,11 @@ func TestConfigValidate(t *testing.T) {
 		{name: "nil certificate", edit: func(c *Config) {
 			c.SigningCertificates = []*x509.Certificate{nil}
 		}, wantField: "SigningCertificates", wantText: "missing"},
+		{name: "512-bit RSA key", edit: func(c *Config) {
+			c.SigningCertificates = append(c.SigningCertificates,
+				testdataCert(t, "rsa512-cert.pem"))
+		}, wantField: "SigningCertificates",
+			wantText: "certificate 2 (weak-idp.example) has a 512-bit RSA key"},
 		{name: "bad nameid format", edit: func(c *Config) { c.NameIDFormat = "email" },
 			wantField: "NameIDFormat"},
 		{name: "negative skew", edit: func(c *Config) { c.ClockSkew = -time.Second },

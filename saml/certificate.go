@@ -2,12 +2,30 @@ package saml
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"strings"
 )
+
+// MinRSAKeyBits is the size of the smallest RSA key this package trusts
+// to sign: a [Verifier] or [LogoutVerifier] given a certificate with a
+// smaller one refuses its configuration. Go's crypto/rsa refuses such keys
+// too, unless GODEBUG=rsa1024min=0 is set; this package refuses them
+// whatever GODEBUG says.
+const MinRSAKeyBits = 1024
+
+// WeakKey says why cert's public key is too weak to trust for signatures
+// (an RSA key under [MinRSAKeyBits]), or returns "" when it is not.
+func WeakKey(cert *x509.Certificate) string {
+	if k, ok := cert.PublicKey.(*rsa.PublicKey); ok && k.N.BitLen() < MinRSAKeyBits {
+		return fmt.Sprintf("has a %d-bit RSA key; keys under %d bits are refused, "+
+			"have the IdP sign with a 2048-bit key", k.N.BitLen(), MinRSAKeyBits)
+	}
+	return ""
+}
 
 // ParseCertificate parses one X.509 certificate as found in metadata,
 // configuration files or an admin form: PEM armour ("-----BEGIN

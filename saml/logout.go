@@ -212,6 +212,15 @@ func NewLogoutVerifier(cfg LogoutVerifierConfig) (*LogoutVerifier, error) {
 	if len(cfg.IDPCertificates) == 0 || slices.Contains(cfg.IDPCertificates, nil) {
 		problems = append(problems, "at least one IdP signing certificate (none nil) is required")
 	}
+	for i, c := range cfg.IDPCertificates {
+		if c == nil {
+			continue
+		}
+		if why := WeakKey(c); why != "" {
+			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] (%s) %s", i,
+				c.Subject.CommonName, why))
+		}
+	}
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > 10*time.Minute {
 		problems = append(problems, "ClockSkew must be between 0 and 10 minutes")
 	}

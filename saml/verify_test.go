@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -568,6 +569,9 @@ func TestNewVerifierValidatesConfig(t *testing.T) {
 		"negative max size": func(c *VerifierConfig) { c.MaxResponseSize = -1 },
 		"empty ACS URL":     func(c *VerifierConfig) { c.ACSURLs = []string{tACS, ""} },
 		"relative ACS URL":  func(c *VerifierConfig) { c.ACSURLs = []string{"/saml/acs"} },
+		"512-bit RSA key": func(c *VerifierConfig) {
+			c.IDPCertificates = []*x509.Certificate{vIDPKey.cert, weakCert(t)}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := good
@@ -576,6 +580,36 @@ func TestNewVerifierValidatesConfig(t *testing.T) {
 			assert.Error(t, err)
 		})
 	}
+}
+
+// weakCert is a self-signed certificate with a 512-bit RSA key.
+func weakCert(t *testing.T) *x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile("testdata/rsa512-cert.pem")
+	require.NoError(t, err)
+	c, err := ParseCertificate(string(b))
+	require.NoError(t, err)
+	return c
+}
+
+func TestWeakKeyRefused(t *testing.T) {
+	vKeys(t)
+	assert.Empty(t, WeakKey(vIDPKey.cert), "2048-bit RSA")
+	assert.Empty(t, WeakKey(vECKey.cert), "ECDSA")
+	assert.Contains(t, WeakKey(weakCert(t)), "512-bit RSA key")
+
+	_, err := NewVerifier(VerifierConfig{SPEntityID: tSP, ACSURLs: []string{tACS},
+		IDPEntityID: tIDP, IDPCertificates: []*x509.Certificate{weakCert(t)}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "IDPCertificates[0] (weak-idp.example) has a 512-bit RSA key")
+
+	_, err = NewLogoutVerifier(LogoutVerifierConfig{SLOURLs: []string{tACS}, IDPEntityID: tIDP,
+		IDPCertificates: []*x509.Certificate{weakCert(t)}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "512-bit RSA key")
+	_, err = NewLogoutVerifier(LogoutVerifierConfig{SLOURLs: []string{tACS}, IDPEntityID: tIDP,
+		IDPCertificates: []*x509.Certificate{vIDPKey.cert}})
+	require.NoError(t, err)
 }
 
 // derToRS rewrites each ECDSA SignatureValue from ASN.1 DER to the r||s
