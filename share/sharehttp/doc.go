@@ -23,7 +23,7 @@
 // A host adds its own admin pages beside these, for example:
 //
 //	h, err := sharehttp.New(sharehttp.Config{
-//		Service: svc, Links: st, IDPs: idps, Content: cache, Attachments: client,
+//		Service: svc, IDPs: idps, Content: cache, Attachments: client,
 //		BaseURL: "https://share.example.com", SigningKey: key, SigningCertificate: cert,
 //		ReplayCache: st, AllowTestLogin: isAdmin,
 //	})
@@ -49,6 +49,11 @@
 // any SAML SP, whoever holds a fresh response for their own account can
 // make another browser post it (login CSRF). The session is then theirs,
 // not the victim's, and shows only what they may see.
+//
+// An IdP's LogoutRequest must be signed by it; it ends the sessions it
+// names (by NameID and SessionIndex) and the session of the browser that
+// brought it. Its ID is claimed in the replay cache, so the same signed
+// request opened again, within the minutes it is valid, ends nothing.
 //
 // Link tokens are never stored: while the viewer signs in, the token waits
 // in an HttpOnly cookie scoped to /saml/resume/{link ID}, and the stored

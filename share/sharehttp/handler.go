@@ -30,8 +30,11 @@ import (
 // per-client rate-limit buckets, so several instances over one store serve
 // the same users. It is safe for concurrent use.
 type Handler struct {
-	svc      *share.Service
-	idps     map[string]*idpEntry
+	svc  *share.Service
+	idps map[string]*idpEntry
+	// replay is the replay cache responses' assertion IDs and logout
+	// requests' IDs are claimed in.
+	replay   saml.ReplayCache
 	content  confluence.Source
 	attach   confluence.AttachmentSource
 	renderer *confluence.Renderer
@@ -291,6 +294,7 @@ func (h *Handler) setIDPs(cfg *Config) error {
 	if sp.ReplayCache == nil {
 		sp.ReplayCache = &saml.MemoryReplayCache{Now: h.now}
 	}
+	h.replay = sp.ReplayCache
 	h.idps = make(map[string]*idpEntry, len(cfg.IDPs))
 	origins := map[string]bool{}
 	for name, ic := range cfg.IDPs {

@@ -321,6 +321,19 @@ func TestLogoutAndSingleLogout(t *testing.T) {
 		assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), "https://idp.test/slo?"))
 		_, err = e.svc.Session(context.Background(), sid)
 		assert.ErrorIs(t, err, share.ErrNotFound)
+
+		// The same signed request again, opened by someone signed in since
+		// (or sent to a victim's browser): it ends nothing.
+		again := e.newClient()
+		resp, _ = e.login(again, "/s/"+token, partner)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		sid = e.cookie(again, "ss_session")
+		resp, body := e.get(again, strings.TrimPrefix(u, e.srv.URL))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		assert.Contains(t, body, "already carried out")
+		_, err = e.svc.Session(context.Background(), sid)
+		assert.NoError(t, err, "the new session lives on")
+		assert.NotEmpty(t, e.cookie(again, "ss_session"), "and its cookie is kept")
 	})
 	t.Run("unsigned logout request refused", func(t *testing.T) {
 		unsigned, err := saml.NewRequestBuilder(saml.RequestConfig{EntityID: e.idp.EntityID()})

@@ -115,6 +115,20 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 			}
 			continue
 		}
+		fresh, err := h.claimLogout(r, e, req)
+		if err != nil {
+			h.fail(w, r, "recording logout request", err)
+			return
+		}
+		if !fresh {
+			// The same signed request again, within the minutes it is
+			// valid: it must not sign out whoever opens it a second time.
+			h.log.WarnContext(r.Context(), "sharehttp: logout request replayed",
+				slog.String("idp", name), slog.String("id", req.ID))
+			h.message(w, r, http.StatusBadRequest, "Sign-out failed",
+				"This sign-out request was already carried out.")
+			return
+		}
 		status := saml.StatusSuccess
 		if err := h.endSessions(r, name, req); err != nil {
 			h.errorf(r, "ending sessions", err)
@@ -154,6 +168,23 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 	}
 	h.message(w, r, http.StatusBadRequest, "Sign-out failed",
 		"The logout request is not signed by a configured identity provider.")
+}
+
+// claimLogout records the request's ID in the replay cache for as long as
+// the logout verifier would accept the request, and reports whether it was
+// new.
+func (h *Handler) claimLogout(r *http.Request, e *idpEntry, req *saml.LogoutRequest) (bool,
+	error) {
+	skew := e.cfg.ClockSkew
+	if skew == 0 {
+		skew = saml.DefaultClockSkew
+	}
+	until := req.IssueInstant.Add(saml.DefaultMaxIssueDelay)
+	if req.NotOnOrAfter.After(until) {
+		until = req.NotOnOrAfter
+	}
+	return h.replay.ClaimAssertion(r.Context(), "logout:"+e.cfg.Name+":"+req.ID,
+		until.Add(skew))
 }
 
 // endSessions ends every session the request names.
