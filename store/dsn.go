@@ -89,12 +89,27 @@ func parseSQLite(s, path string) (dsn, error) {
 func redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		if i := strings.LastIndex(s, "@"); i >= 0 {
-			return "xxxxx" + s[i:]
+		// Not a URL Go can parse: keep the scheme and the user name, and
+		// hide whatever follows the user name's colon up to the last "@".
+		at := strings.LastIndex(s, "@")
+		if at < 0 {
+			return s
+		}
+		scheme, userinfo := "", s[:at]
+		if i := strings.Index(userinfo, "://"); i >= 0 {
+			scheme, userinfo = userinfo[:i+3], userinfo[i+3:]
+		}
+		if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+			return scheme + userinfo[:i] + ":xxxxx" + s[at:]
 		}
 		return s
 	}
 	changed := false
+	if at := strings.LastIndex(u.Opaque, "@"); at >= 0 {
+		// scheme:user:password@host, without the slashes.
+		u.Opaque = "xxxxx" + u.Opaque[at:]
+		changed = true
+	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")

@@ -112,7 +112,12 @@ func TestRedact(t *testing.T) {
 		{"postgres://u@h/db", "postgres://u@h/db"},
 		{"postgres://h/db?password=pw&sslmode=disable", "postgres://h/db?password=xxxxx&sslmode=disable"},
 		{"no url at all", "no url at all"},
-		{"mysql://u:p w@h:bad/db", "xxxxx@h:bad/db"},
+		{"mysql://u:p w@h:bad/db", "mysql://u:xxxxx@h:bad/db"},
+		{"postgres://user:se:cr@t@%zz/db", "postgres://user:xxxxx@%zz/db"},
+		{"postgres://a@b.example:pw@%zz/db", "postgres://a@b.example:xxxxx@%zz/db"},
+		{"postgres://user@%zz/db", "postgres://user@%zz/db"},
+		{"user:pw@%zz", "user:xxxxx@%zz"},
+		{"postgres:u:pw@h/db", "postgres:xxxxx@h/db"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

@@ -268,8 +268,13 @@ func (s *server) openStore(ctx context.Context) error {
 	if errors.As(err, &de) {
 		return badUsage("--store: %v", err)
 	}
+	if err != nil && strings.HasPrefix(s.flags.storeDSN, "sqlite") {
+		// A file SQLite cannot open: the path or its permissions, which
+		// only the configuration can fix.
+		return badUsage("--store: %v", err)
+	}
 	if err != nil {
-		return fmt.Errorf("opening the store: %w", err)
+		return fmt.Errorf("opening the store (--store): %w", err)
 	}
 	s.store = st
 	s.svc, err = share.NewService(share.Config{Store: s.metrics.countAudit(st), Logger: s.log})

@@ -267,6 +267,15 @@ func TestServeBadUsage(t *testing.T) {
 		{"listen twice", []string{"--listen", ":1", "--listen", ":2"}, nil,
 			"--listen given more than once"},
 		{"empty value", []string{"--base-url", ""}, nil, "--base-url needs a non-empty value"},
+		{"base URL not http", []string{"--base-url", "ftp://share.example.com"}, nil,
+			`--base-url "ftp://share.example.com" must start with https://`},
+		{"base URL relative", []string{"--base-url", "share.example.com/x"}, nil,
+			`--base-url "share.example.com/x" must start with https://`},
+		{"base URL without host", []string{"--base-url", "https:///x"}, nil, "has no host"},
+		{"base URL with a query", []string{"--base-url", "https://share.example.com/?a=b"}, nil,
+			"must not have a query"},
+		{"base URL with a password", []string{"--base-url", "https://u:p@share.example.com"},
+			nil, "must not hold a user name"},
 		{"credentials without URL", []string{"--confluence-email", "a@b.example"}, nil,
 			"need --confluence-url"},
 		{"URL without credentials", []string{"--confluence-url", "https://x.example"}, nil,
@@ -284,6 +293,8 @@ func TestServeBadUsage(t *testing.T) {
 			map[string]string{"SECURESHARE_INSECURE_HTTP_LOOPBACK": "maybe"},
 			"SECURESHARE_INSECURE_HTTP_LOOPBACK"},
 		{"store DSN", []string{"--store", "mysql://x"}, nil, "--store"},
+		{"store a directory", []string{"--store", "sqlite:" + os.TempDir()}, nil,
+			"--store: store: opening sqlite:" + os.TempDir()},
 		{"missing metadata", []string{"--idp-metadata", "no-such-file.xml"}, nil,
 			"--idp-metadata no-such-file.xml"},
 		{"base URL not loopback http", []string{"--base-url", "http://share.example.com",
@@ -305,8 +316,17 @@ func TestServeBadUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir()},
+			dataDir := t.TempDir()
+			args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir},
 				tt.args...)
+			if strings.HasPrefix(tt.name, "base URL") {
+				// Refused with the flags: nothing is written first.
+				defer func() {
+					files, err := os.ReadDir(dataDir)
+					require.NoError(t, err)
+					assert.Empty(t, files, "the data directory was written to")
+				}()
+			}
 			if strings.HasPrefix(tt.name, "listen") {
 				args = append([]string{"--data-dir", t.TempDir()}, tt.args...)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -210,6 +211,11 @@ func (f *serveFlags) check() error {
 	case (f.spKey == "") != (f.spCert == ""):
 		return errors.New("--sp-key and --sp-cert go together")
 	}
+	if f.baseURL != "" {
+		if why := badBaseURL(f.baseURL); why != "" {
+			return fmt.Errorf("--base-url %q %s", f.baseURL, why)
+		}
+	}
 	host, port, err := net.SplitHostPort(f.listen)
 	if err != nil {
 		return fmt.Errorf("--listen %q is not HOST:PORT: %v", f.listen, err)
@@ -221,6 +227,29 @@ func (f *serveFlags) check() error {
 		return fmt.Errorf("--listen %q: the port %q is not a number from 0 to 65535", f.listen, port)
 	}
 	return nil
+}
+
+// badBaseURL says why u cannot be the public URL of the server, or "":
+// it must be an absolute https URL (or http on loopback) with a host, and
+// no query or fragment. Checked with the flags, before anything is written to the
+// data directory.
+func badBaseURL(u string) string {
+	p, err := url.Parse(u)
+	switch {
+	case err != nil:
+		return "is not a URL: " + err.Error()
+	case p.Scheme != "http" && p.Scheme != "https":
+		return "must start with https:// (or http:// on loopback)"
+	case p.Host == "" || p.Hostname() == "":
+		return "has no host"
+	case p.Scheme == "http" && !isLoopbackHost(p.Hostname()):
+		return "must use https unless its host is loopback"
+	case p.User != nil:
+		return "must not hold a user name or password"
+	case p.RawQuery != "" || p.Fragment != "" || p.ForceQuery:
+		return "must not have a query or a fragment"
+	}
+	return ""
 }
 
 // badListenHost says why host cannot be listened on, or "" if it may be:
