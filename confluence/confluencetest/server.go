@@ -194,7 +194,9 @@ func NewServer(cfg Config) *Server {
 }
 
 // Start serves s over TLS on a local port until the test ends. Use the
-// returned server's URL and Client().
+// returned server's URL and Client(). Outside a test (a demo, say), serve
+// it with httptest.NewTLSServer(s) yourself: the confluence clients refuse
+// a plain-http base URL.
 func Start(tb testing.TB, s *Server) *httptest.Server {
 	tb.Helper()
 	ts := httptest.NewTLSServer(s)
