@@ -296,6 +296,27 @@ func TestResumeWithoutCookie(t *testing.T) {
 	assert.Contains(t, body, "Open the link you were given again")
 }
 
+// TestResumeTwoTabs: two tabs sign in at once for the same link; the
+// first uses up the resume cookie, the second is told it is signed in.
+func TestResumeTwoTabs(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
+	resp, _ := e.get(e.client, "/s/"+token)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	first := e.responseFor(resp.Header.Get("Location"), partner, nil)
+	resp, _ = e.get(e.client, "/s/"+token)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	second := e.responseFor(resp.Header.Get("Location"), partner, nil)
+
+	resp, body := e.postACS(e.client, first)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	resp, body = e.postACS(e.client, second)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, "You are signed in as "+partner.email)
+	resp, _ = e.get(e.client, "/s/"+token)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "opening the link again works")
+}
+
 // TestCheckLinkTarget: a link's landing page is checked before the link
 // exists: pages and spaces that open pass; a restricted, labelled,
 // draft, missing or other-space page is refused with why; Confluence not

@@ -382,6 +382,14 @@ func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
 	linkID := r.PathValue("link")
 	c, err := r.Cookie(resumeCookiePrefix + linkID)
 	if err != nil {
+		if _, p, verr := h.viewer(r); verr == nil && p != nil {
+			// Most often a second tab's sign-in, after the first tab
+			// used the cookie up: the sign-in itself worked.
+			h.message(w, r, http.StatusBadRequest, "Open the link again",
+				"You are signed in as "+p.Email+". Open the link you were given again "+
+					"to see the page.")
+			return
+		}
 		h.message(w, r, http.StatusBadRequest, "Open the link again",
 			"This sign-in could not be matched to a link, perhaps because it took "+
 				"longer than "+strconv.Itoa(int(resumeLifetime/time.Minute))+" minutes. Open the link you were given again.")
