@@ -107,9 +107,7 @@ func TestACSBadRequests(t *testing.T) {
 func TestACSExpiredRequest(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
-	resp, _ := e.get(e.client, "/s/"+token)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	form := e.responseFor(resp.Header.Get("Location"), partner, nil)
+	form := e.startSignIn(e.client, "/s/"+token, partner)
 
 	e.clock.Advance(share.DefaultRequestLifetime + time.Second)
 	resp, body := e.postACS(e.client, form)

@@ -239,6 +239,15 @@ func (e *env) responseFor(loc string, u user, opts *samltest.ResponseOptions) (f
 	return url.Values{"SAMLResponse": {v}, "RelayState": {relay}}
 }
 
+// startSignIn opens path with c, which must send it to the IdP, and
+// returns the IdP's response for u, ready to post.
+func (e *env) startSignIn(c *http.Client, path string, u user) url.Values {
+	e.t.Helper()
+	resp, _ := e.get(c, path)
+	require.Equal(e.t, http.StatusSeeOther, resp.StatusCode, "expected a redirect to the IdP")
+	return e.responseFor(resp.Header.Get("Location"), u, nil)
+}
+
 // postACS posts a form to the ACS with c, following redirects.
 func (e *env) postACS(c *http.Client, form url.Values) (*http.Response, string) {
 	e.t.Helper()

@@ -301,12 +301,8 @@ func TestResumeWithoutCookie(t *testing.T) {
 func TestResumeTwoTabs(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
-	resp, _ := e.get(e.client, "/s/"+token)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	first := e.responseFor(resp.Header.Get("Location"), partner, nil)
-	resp, _ = e.get(e.client, "/s/"+token)
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	second := e.responseFor(resp.Header.Get("Location"), partner, nil)
+	first := e.startSignIn(e.client, "/s/"+token, partner)
+	second := e.startSignIn(e.client, "/s/"+token, partner)
 
 	resp, body := e.postACS(e.client, first)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
