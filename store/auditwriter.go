@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/secureshare/secureshare/share"
 )
@@ -20,6 +23,13 @@ const maxAuditBatch = 128
 // in BenchmarkAppendAuditParallel more did not help. SQLite has a single
 // write lock, so one writer there.
 const auditWritersPostgres = 2
+
+// auditBatchTimeout bounds the writing of one batch. The writers write
+// without their callers' deadlines (a batch is many callers'), so without
+// it a database connection that goes silent, rather than refusing (a
+// failover, a firewall dropping packets), would hold a writer, and Close
+// waiting for it, until the operating system gave up on the connection.
+const auditBatchTimeout = 30 * time.Second
 
 // auditWriter commits audit events in groups. Each of a Store's writer
 // goroutines (one for SQLite, auditWritersPostgres for PostgreSQL) takes
@@ -38,6 +48,7 @@ const auditWritersPostgres = 2
 type auditWriter struct {
 	db       database
 	postgres bool
+	timeout  time.Duration      // bounds each batch; see auditBatchTimeout
 	reqs     chan *auditRequest // unbuffered: waiting senders are the queue
 	quit     chan struct{}      // closed by close
 	done     chan struct{}      // closed when run returns
@@ -55,12 +66,13 @@ type auditRequest struct {
 }
 
 // newAuditWriter starts n writer goroutines for db. They write under ctx
-// without its cancellation: a batch holds other callers' events too. Stop
-// them with close.
+// without its cancellation (a batch holds other callers' events too), and
+// with auditBatchTimeout for each batch. Stop them with close.
 func newAuditWriter(ctx context.Context, db database, dialect string, n int) *auditWriter {
 	w := &auditWriter{
 		db:       db,
 		postgres: dialect == "postgres",
+		timeout:  auditBatchTimeout,
 		reqs:     make(chan *auditRequest),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -103,7 +115,7 @@ func (w *auditWriter) append(ctx context.Context, e share.AuditEvent) error {
 }
 
 // close stops taking events and returns once the batches being written,
-// if any, are committed and answered.
+// if any, are committed and answered, or have failed at their timeout.
 func (w *auditWriter) close() {
 	close(w.quit)
 	<-w.done
@@ -142,6 +154,8 @@ func (w *auditWriter) gather(batch []*auditRequest) []*auditRequest {
 // commit writes batch in one statement and answers every request; when
 // one row's data made the statement fail, it writes them one by one.
 func (w *auditWriter) commit(ctx context.Context, inserts *insertCache, batch []*auditRequest) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
 	raiseTo(&w.largest, int64(len(batch)))
 	args := make([]any, 0, len(batch)*10)
 	for _, r := range batch {
@@ -150,21 +164,29 @@ func (w *auditWriter) commit(ctx context.Context, inserts *insertCache, batch []
 	_, err := w.db.exec(ctx, inserts.get(len(batch), w.postgres), args...)
 	if err == nil || len(batch) == 1 || !w.db.isRowError(err) {
 		for _, r := range batch {
-			r.err <- w.outcome(err)
+			r.err <- w.outcome(ctx, err)
 		}
 		return
 	}
 
 	for _, r := range batch {
 		_, err := w.db.exec(ctx, inserts.get(1, w.postgres), appendAuditArgs(args[:0], r.e)...)
-		r.err <- w.outcome(err)
+		r.err <- w.outcome(ctx, err)
 	}
 }
 
-// outcome turns a unique violation into share.ErrConflict.
-func (w *auditWriter) outcome(err error) error {
-	if w.db.isConflict(err) {
+// outcome turns a unique violation into share.ErrConflict, and the batch
+// running out of time (ctx is the batch's) into share.ErrUnavailable:
+// the database did not answer. The event may have been stored anyway.
+func (w *auditWriter) outcome(ctx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case w.db.isConflict(err):
 		return share.ErrConflict
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: store: the database did not answer an audit write within %v: %w",
+			share.ErrUnavailable, w.timeout, err)
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -295,5 +296,46 @@ func TestCloseWithPendingAppends(t *testing.T) {
 	assert.Len(t, got, len(acked), "stored events besides the acknowledged ones")
 	for _, id := range acked {
 		assert.Contains(t, got, id)
+	}
+}
+
+// silentDB is a database whose connection has gone silent: every
+// statement waits until its context ends, as on a connection whose
+// packets a firewall drops.
+type silentDB struct{ database }
+
+func (silentDB) exec(ctx context.Context, _ string, _ ...any) (int64, error) {
+	<-ctx.Done()
+	return 0, ctx.Err()
+}
+
+// TestAuditWriterSilentDatabase: a batch that the database never answers
+// fails at the writer's timeout as unavailable, the writer takes the next
+// batch, and close returns, instead of all of them waiting for the
+// operating system to give up on the connection.
+func TestAuditWriterSilentDatabase(t *testing.T) {
+	s := openTest(t, Config{DSN: "memory:"})
+	defer s.Close()
+	w := newAuditWriter(context.Background(), silentDB{s.db}, "sqlite", 1)
+	w.timeout = 50 * time.Millisecond
+
+	for _, id := range []string{"first", "second"} {
+		// The caller's own deadline, far longer, only keeps a broken writer
+		// from hanging the test.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := w.append(ctx, auditEvent(id))
+		cancel()
+		require.Error(t, err, id)
+		assert.ErrorIs(t, err, share.ErrUnavailable, id)
+		assert.ErrorIs(t, err, context.DeadlineExceeded, id)
+		assert.Contains(t, err.Error(), "did not answer an audit write within 50ms")
+	}
+
+	closed := make(chan struct{})
+	go func() { w.close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("close still waits for the silent database")
 	}
 }

@@ -85,36 +85,20 @@ func parseSQLite(s, path string) (dsn, error) {
 }
 
 // redact hides the password of a URL-shaped DSN, whether it is in the
-// user information or in a password query parameter.
+// user information or in a password query parameter. A DSN that Go's URL
+// parser cannot read, or reads without user information although it holds
+// an "@" (a password with "#" or "?" in it makes the rest a fragment or a
+// query), keeps its scheme and user name, and everything after the user
+// name's colon up to the last "@" is hidden.
 func redact(s string) string {
 	u, err := url.Parse(s)
-	if err != nil {
-		// Not a URL Go can parse: keep the scheme and the user name, and
-		// hide whatever follows the user name's colon up to the last "@".
-		at := strings.LastIndex(s, "@")
-		if at < 0 {
-			return s
-		}
-		scheme, userinfo := "", s[:at]
-		if i := strings.Index(userinfo, "://"); i >= 0 {
-			scheme, userinfo = userinfo[:i+3], userinfo[i+3:]
-		}
-		if i := strings.IndexByte(userinfo, ':'); i >= 0 {
-			return scheme + userinfo[:i] + ":xxxxx" + s[at:]
-		}
-		return s
+	if err != nil || u.User == nil {
+		return redactRaw(s)
 	}
 	changed := false
-	if at := strings.LastIndex(u.Opaque, "@"); at >= 0 {
-		// scheme:user:password@host, without the slashes.
-		u.Opaque = "xxxxx" + u.Opaque[at:]
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		changed = true
-	}
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			changed = true
-		}
 	}
 	if q := u.Query(); q.Has("password") {
 		q.Set("password", "xxxxx")
@@ -125,6 +109,29 @@ func redact(s string) string {
 		return s
 	}
 	return u.String()
+}
+
+// redactRaw hides, without parsing s as a URL, what lies between the
+// first colon after the scheme and the last "@", and a password query
+// parameter's value.
+func redactRaw(s string) string {
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		scheme, userinfo := "", s[:at]
+		if i := strings.Index(userinfo, "://"); i >= 0 {
+			scheme, userinfo = userinfo[:i+3], userinfo[i+3:]
+		}
+		if i := strings.IndexByte(userinfo, ':'); i >= 0 {
+			s = scheme + userinfo[:i] + ":xxxxx" + s[at:]
+		}
+	}
+	if i := strings.Index(s, "password="); i >= 0 {
+		end := strings.IndexAny(s[i:], "&# ")
+		if end < 0 {
+			end = len(s) - i
+		}
+		s = s[:i] + "password=xxxxx" + s[i+end:]
+	}
+	return s
 }
 
 // quote wraps s in double quotes for an error message.

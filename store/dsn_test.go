@@ -118,6 +118,12 @@ func TestRedact(t *testing.T) {
 		{"postgres://user@%zz/db", "postgres://user@%zz/db"},
 		{"user:pw@%zz", "user:xxxxx@%zz"},
 		{"postgres:u:pw@h/db", "postgres:xxxxx@h/db"},
+		// A "#" or "?" in the password: Go reads the rest as a fragment or
+		// a query, with no user information, while pgx reads it whole.
+		{"postgres://app:1234#x@host/db", "postgres://app:xxxxx@host/db"},
+		{"postgres://app:#secret@host/db", "postgres://app:xxxxx@host/db"},
+		{"postgres://app:12?34@host/db", "postgres://app:xxxxx@host/db"},
+		{"postgres://h/db?sslmode=disable&password=pw%zz", "postgres://h/db?sslmode=disable&password=xxxxx"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

@@ -89,7 +89,10 @@ type Config struct {
 // calls are waiting to write, up to 128, go into the database in one
 // statement and one commit, so a busy server pays one fsync (SQLite) or
 // one WAL flush (PostgreSQL) for many link views instead of one each. A
-// lone event is written at once; nothing waits for a batch to fill.
+// lone event is written at once; nothing waits for a batch to fill. A
+// batch the database does not answer within 30 seconds fails with an
+// error wrapping share.ErrUnavailable, so that a connection gone silent
+// cannot hold the writers, or Close, for longer.
 type Store struct {
 	db      database
 	kind    backendKind
