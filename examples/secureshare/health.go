@@ -36,6 +36,22 @@ func plain(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write([]byte(msg + "\n"))
 }
 
+// requestTimeout bounds each request's context, as WriteTimeout bounds
+// its answer: a store or Confluence call that the other side never
+// answers (a connection gone silent) then fails when the answer could no
+// longer be sent anyway, instead of holding the request's goroutine and
+// database connection until the operating system gives up on it.
+const requestTimeout = 2 * time.Minute
+
+// withDeadline gives each request's context a deadline d from now.
+func withDeadline(next http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // accessLog logs each request with its status and duration. Link tokens
 // in the path are replaced, and query strings (which carry SAML messages)
 // are left out.

@@ -152,9 +152,10 @@ func newServer(ctx context.Context, f *serveFlags, log *slog.Logger) (_ *server,
 		}
 	}
 
-	s.http = &http.Server{Handler: s.metrics.wrap(s.accessLog(s.routes())),
+	s.http = &http.Server{
+		Handler:           s.metrics.wrap(s.accessLog(withDeadline(s.routes(), requestTimeout))),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute,
+		WriteTimeout: requestTimeout, IdleTimeout: 2 * time.Minute,
 		ConnState: s.conns.ConnState,
 		ErrorLog:  slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.startSweep()

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -527,4 +528,30 @@ func TestClientIP(t *testing.T) {
 			assert.Equal(t, tt.want, s.clientIP(r))
 		})
 	}
+}
+
+// TestWithDeadline: a handler waiting on something that never answers
+// (a silent database connection) is released at the request deadline.
+func TestWithDeadline(t *testing.T) {
+	released := make(chan error, 1)
+	h := withDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dl, ok := r.Context().Deadline()
+		assert.True(t, ok, "the request has a deadline")
+		assert.WithinDuration(t, time.Now().Add(50*time.Millisecond), dl, time.Second)
+		<-r.Context().Done()
+		released <- r.Context().Err()
+	}), 50*time.Millisecond)
+
+	done := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		close(done)
+	}()
+	select {
+	case err := <-released:
+		require.Error(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler was never released")
+	}
+	<-done
 }
