@@ -35,7 +35,10 @@ type CacheConfig struct {
 	MaxAge time.Duration
 
 	// MaxStale is how long after it was fetched a copy may still be served,
-	// marked stale, while the source fails. Zero means one hour.
+	// marked stale, while the source fails. Zero means one hour. A page
+	// restricted or labelled for exclusion in Confluence while fetching it
+	// fails is served, stale, until then: shorten it if that matters more
+	// than riding out an outage.
 	MaxStale time.Duration
 
 	// FetchTimeout bounds one fetch shared by concurrent callers, which
@@ -77,8 +80,9 @@ type CacheConfig struct {
 // MissMaxAge and up to MaxMisses of them, so that bogus IDs do not become
 // calls to Confluence. When the source fails with anything but not found or
 // unauthorized, the last good copy younger than MaxStale is served; a page
-// served this way has Stale set. After such a failure the source is left
-// alone for FailPause, during which copies are served stale at once and
+// served this way has Stale set. After a failure that is an outage
+// ([ErrUnavailable], a rate limit, a timeout; not [ErrBadAnswer], which
+// concerns one answer) the source is left alone for FailPause, during which copies are served stale at once and
 // requests without one fail at once, so that an outage of Confluence does
 // not make every outsider wait for retries. A not-found answer drops the cached copy
 // at once, so that a page that was deleted or restricted stops being
@@ -322,7 +326,7 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 		switch {
 		case errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized):
 			c.remember(key, err)
-		case err != nil:
+		case outage(err):
 			c.pause(err)
 		}
 		if err != nil {
@@ -348,6 +352,16 @@ func (c *Cache) load(ctx context.Context, key cacheKey,
 		return res.Val, false, nil
 	}
 	return c.fallback(key, res.Err)
+}
+
+// outage reports whether err says Confluence as a whole cannot be used
+// for now (a server error, a failed or timed-out connection, a rate
+// limit), which pauses the source. Any other failure (an unusable answer
+// for one page, say) concerns only what was asked for.
+func outage(err error) bool {
+	var rl *RateLimitedError
+	return errors.Is(err, ErrUnavailable) || errors.As(err, &rl) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // paused returns the source's last failure while it is left alone. When

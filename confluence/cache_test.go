@@ -22,8 +22,10 @@ type countingSource struct {
 	mu    sync.Mutex
 	pages map[string]*confluence.Page
 	err   error
-	calls map[string]int
-	gate  chan struct{} // when not nil, Page waits for it to close
+	// pageErr fails one page's fetches, whatever err says.
+	pageErr map[string]error
+	calls   map[string]int
+	gate    chan struct{} // when not nil, Page waits for it to close
 }
 
 func newCountingSource(pages ...*confluence.Page) *countingSource {
@@ -38,6 +40,9 @@ func (s *countingSource) Page(ctx context.Context, id string) (*confluence.Page,
 	s.mu.Lock()
 	s.calls["page "+id]++
 	gate, err, p := s.gate, s.err, s.pages[id]
+	if e := s.pageErr[id]; e != nil {
+		err = e
+	}
 	s.mu.Unlock()
 	if gate != nil {
 		select {
@@ -223,6 +228,38 @@ func TestCachePausesAfterFailure(t *testing.T) {
 	p, err = c.Page(t.Context(), "1")
 	require.NoError(t, err)
 	assert.False(t, p.Stale)
+}
+
+// TestCacheBadAnswerIsNotAnOutage: a page whose answer cannot be used
+// fails alone (served from its own last copy): the source is not paused,
+// so other pages are still asked, and one restricted meanwhile is seen.
+func TestCacheBadAnswerIsNotAnOutage(t *testing.T) {
+	clock := newFakeClock()
+	src := newCountingSource(&confluence.Page{ID: "1", Version: 1},
+		&confluence.Page{ID: "2", Version: 1})
+	c := confluence.NewCache(src, confluence.CacheConfig{Now: clock.Now,
+		FailPause: 10 * time.Second})
+	for _, id := range []string{"1", "2"} {
+		_, err := c.Page(t.Context(), id)
+		require.NoError(t, err)
+	}
+
+	src.set(func(s *countingSource) {
+		s.pageErr = map[string]error{"1": fmt.Errorf("decoding: %w", confluence.ErrBadAnswer)}
+		s.pages["2"] = &confluence.Page{ID: "2", Version: 1, Restricted: true}
+	})
+	clock.Advance(2 * time.Minute)
+	p, err := c.Page(t.Context(), "1")
+	require.NoError(t, err)
+	assert.True(t, p.Stale, "its own last copy")
+	p, err = c.Page(t.Context(), "2")
+	require.NoError(t, err)
+	assert.False(t, p.Stale, "the source was not paused")
+	assert.True(t, p.Restricted, "the restriction made meanwhile is seen")
+	assert.Equal(t, 2, src.count("page 2"))
+
+	_, err = c.Page(t.Context(), "3")
+	assert.ErrorIs(t, err, confluence.ErrNotFound, "and pages not cached are asked for too")
 }
 
 // TestCacheProbeAfterPause: when a pause is over, one request asks the

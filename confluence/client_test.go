@@ -327,9 +327,9 @@ func TestCloudRequestsPerPage(t *testing.T) {
 
 	_, err = c.Page(t.Context(), "1")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"/wiki/api/v2/pages/1",
+	assert.Equal(t, []string{"/wiki/api/v2/pages/1", "/wiki/api/v2/pages/1/ancestors",
 		"/wiki/rest/api/content/1/restriction/byOperation/read"}, paths(),
-		"a top-level page has no ancestors to ask for")
+		"a top-level page's ancestors are asked for too: the answer's parentId is not trusted")
 }
 
 func TestDataCenterUnderContextPath(t *testing.T) {

@@ -61,7 +61,9 @@ type CloudConfig struct {
 	// Zero means 50.
 	MaxPages int
 
-	// MaxBodyBytes bounds one JSON answer. Zero means 16 MiB.
+	// MaxBodyBytes bounds one JSON answer. Zero means 16 MiB. A list
+	// answer (children, attachments, labels) is bounded at 4 MiB and 1,000
+	// items whatever this says, and a whole list at 10,000 items.
 	MaxBodyBytes int64
 
 	// Now is the clock, used to read Retry-After dates. Nil means
@@ -202,11 +204,12 @@ func (c *Cloud) Page(ctx context.Context, id string) (*Page, error) {
 		}
 	}
 
+	// Ancestors are asked for even when the answer names no parent: a
+	// restriction inherited from a parent must not go unseen because one
+	// field was missing.
 	var err error
-	if p.ParentID != "" {
-		if out.Ancestors, err = c.ancestors(ctx, id); err != nil {
-			return nil, err
-		}
+	if out.Ancestors, err = c.ancestors(ctx, id); err != nil {
+		return nil, err
 	}
 	if out.Restricted, err = c.restricted(ctx, id); err != nil {
 		return nil, err
@@ -277,10 +280,16 @@ func (c *Cloud) Attachments(ctx context.Context, pageID string) ([]Attachment, e
 		if a.FileSize != nil {
 			size = *a.FileSize
 		}
+		download := ""
+		if strings.HasPrefix(a.DownloadLink, "/") {
+			// Without a link there is nothing to download: "/wiki" alone
+			// would be the site's home page, streamed as the attachment.
+			download = "/wiki" + a.DownloadLink
+		}
 		out = append(out, Attachment{ID: a.ID, PageID: pageID, Title: a.Title,
 			MediaType: a.MediaType, SafeInline: InlineSafe(a.MediaType), Size: size,
 			Version:  a.Version.Number,
-			download: "/wiki" + a.DownloadLink})
+			download: download})
 	}
 	return out, nil
 }

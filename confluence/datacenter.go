@@ -44,7 +44,9 @@ type DataCenterConfig struct {
 	// Zero means 50.
 	MaxPages int
 
-	// MaxBodyBytes bounds one JSON answer. Zero means 16 MiB.
+	// MaxBodyBytes bounds one JSON answer. Zero means 16 MiB. A list
+	// answer (children, attachments, labels) is bounded at 4 MiB and 1,000
+	// items whatever this says, and a whole list at 10,000 items.
 	MaxBodyBytes int64
 
 	// Now is the clock, used to read Retry-After dates. Nil means

@@ -21,9 +21,14 @@
 // backoff and jitter, a bounded number of tries and never past the
 // caller's context; a wait longer than allowed fails at once with a
 // [*RateLimitedError] carrying it. Errors match [ErrNotFound],
-// [ErrUnauthorized] or [ErrUnavailable], or are a [*RateLimitedError];
-// Confluence's own error text in them is truncated and cleared of
-// anything shaped like a credential.
+// [ErrUnauthorized], [ErrUnavailable] (a server error, or a connection
+// that failed or timed out) or [ErrBadAnswer] (an answer that is not
+// JSON, too large, a list too long, or a link off the site), or are a
+// [*RateLimitedError]; Confluence's own error text in them is truncated
+// and cleared of anything shaped like a credential, and no URL with its
+// query string is repeated in them. A link in an answer (a next page, a
+// download) is followed only on the configured site, below its path: the
+// request is built from the site's scheme and host, never from the link.
 //
 // Page IDs must be decimal digits and attachment IDs digits with an
 // optional "att" prefix; anything else answers not found without a

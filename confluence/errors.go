@@ -17,9 +17,16 @@ var ErrNotFound = errors.New("confluence: not found")
 // that they lack a permission or OAuth scope for the call (403).
 var ErrUnauthorized = errors.New("confluence: unauthorized")
 
-// ErrUnavailable means that Confluence answered with a server error (5xx)
-// after the retries allowed by [RetryConfig] were used up.
+// ErrUnavailable means that Confluence could not be used for the moment:
+// it answered with a server error (5xx), or the connection failed or timed
+// out, after the retries allowed by [RetryConfig] were used up.
 var ErrUnavailable = errors.New("confluence: unavailable")
+
+// ErrBadAnswer means that Confluence answered, but with something the
+// client cannot use: not JSON, larger than allowed, a list longer than
+// allowed, or a link that leaves the site. It concerns that one answer; a
+// [Cache] does not take it for an outage.
+var ErrBadAnswer = errors.New("confluence: unusable answer")
 
 // ErrAnonymous means that Confluence Data Center answered as the anonymous
 // user. Data Center does this, instead of refusing, when a personal access

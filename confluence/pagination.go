@@ -8,6 +8,35 @@ import (
 	"strings"
 )
 
+// Bounds on list answers (children, attachments, labels), whatever
+// MaxBodyBytes allows for a page: a list answer holds small items, and a
+// Confluence that answered megabytes of empty items would otherwise cost
+// far more memory than bytes.
+const (
+	// maxListBody bounds one list answer; 250 children or attachments
+	// take a few hundred kilobytes.
+	maxListBody = 4 << 20
+	// maxAnswerItems bounds the items of one list answer: we ask for at
+	// most 250 (Cloud) or dcListLimit (Data Center).
+	maxAnswerItems = 1000
+	// maxListItems bounds the items of one whole list, all answers.
+	maxListItems = 10000
+)
+
+// checkListAnswer refuses an answer with more items than any we ask for,
+// or one that takes the list past maxListItems.
+func checkListAnswer(ref string, answer, sofar int) error {
+	switch {
+	case answer > maxAnswerItems:
+		return fmt.Errorf("confluence: %s answered %d results, more than the %d any answer "+
+			"may hold: %w", pathOf(ref), answer, maxAnswerItems, ErrBadAnswer)
+	case sofar+answer > maxListItems:
+		return fmt.Errorf("confluence: %s has more than %d results: %w", pathOf(ref),
+			maxListItems, ErrBadAnswer)
+	}
+	return nil
+}
+
 // cursorList is a Cloud REST v2 list answer (MultiEntityResult).
 type cursorList[T any] struct {
 	Results []T `json:"results"`
@@ -25,12 +54,15 @@ func collectCursor[T any](ctx context.Context, t *transport, ref string,
 	var all []T
 	for n := 0; ref != ""; n++ {
 		if n >= maxPages {
-			return nil, fmt.Errorf("confluence: %s has more than %d pages of results",
-				pathOf(ref), maxPages)
+			return nil, fmt.Errorf("confluence: %s has more than %d pages of results: %w",
+				pathOf(ref), maxPages, ErrBadAnswer)
 		}
 		var l cursorList[T]
-		h, err := t.getJSON(ctx, ref, &l)
+		h, err := t.getJSONLimit(ctx, ref, &l, min(t.maxBody, maxListBody))
 		if err != nil {
+			return nil, err
+		}
+		if err := checkListAnswer(ref, len(l.Results), len(all)); err != nil {
 			return nil, err
 		}
 		all = append(all, l.Results...)
@@ -63,13 +95,17 @@ func collectOffset[T any](ctx context.Context, t *transport, path string, q url.
 	start := 0
 	for n := 0; ; n++ {
 		if n >= maxPages {
-			return nil, fmt.Errorf("confluence: %s has more than %d pages of results",
-				path, maxPages)
+			return nil, fmt.Errorf("confluence: %s has more than %d pages of results: %w",
+				path, maxPages, ErrBadAnswer)
 		}
 		q.Set("start", strconv.Itoa(start))
 		q.Set("limit", strconv.Itoa(limit))
 		var l offsetList[T]
-		if _, err := t.getJSON(ctx, path+"?"+q.Encode(), &l); err != nil {
+		ref := path + "?" + q.Encode()
+		if _, err := t.getJSONLimit(ctx, ref, &l, min(t.maxBody, maxListBody)); err != nil {
+			return nil, err
+		}
+		if err := checkListAnswer(ref, len(l.Results), len(all)); err != nil {
 			return nil, err
 		}
 		all = append(all, l.Results...)

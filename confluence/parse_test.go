@@ -2,6 +2,7 @@ package confluence
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -99,6 +100,16 @@ func TestResolveStaysOnTheSite(t *testing.T) {
 		{"other cloud ID", "https://api.atlassian.com/ex/confluence/other/wiki/x", ""},
 		{"plain http", "http://api.atlassian.com/ex/confluence/abc/wiki/x", ""},
 		{"relative path", "wiki/x", ""},
+		// The root's host turned into a user name, evil.example into the
+		// host: the credential would have gone there.
+		{"encoded slash then @", "%2F@evil.example/wiki/api/v2/pages/5/children?cursor=x", ""},
+		{"user name on the root", "https://evil@api.atlassian.com/ex/confluence/abc/wiki/x", ""},
+		{"dot-dot out of the gateway path", "/../../other-product/x", ""},
+		{"dot-dot inside", "/wiki/../../x", ""},
+		{"encoded dot-dot", "/wiki/%2e%2e/%2e%2e/x", ""},
+		{"dot segment", "/wiki/./x", ""},
+		{"encoded characters kept", "/wiki/download/attachments/5/a%20b%2Fc.png?version=1",
+			"https://api.atlassian.com/ex/confluence/abc/wiki/download/attachments/5/a%20b%2Fc.png?version=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,6 +122,27 @@ func TestResolveStaysOnTheSite(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestResolveOnARootWithoutPath: on a site URL with no path (the usual
+// Cloud base URL, Data Center at its root), the same spellings stay on it.
+func TestResolveOnARootWithoutPath(t *testing.T) {
+	tr, err := newTransport(transportConfig{base: "https://acme.atlassian.net"})
+	require.NoError(t, err)
+	for _, ref := range []string{"%2F@evil.example/wiki/x", "%2f%2fevil.example/wiki/x",
+		"/..%2F..%2F@evil.example", "\\evil.example/x", "/\\evil.example/x"} {
+		got, err := tr.resolve(ref)
+		if err != nil {
+			continue
+		}
+		u, perr := url.Parse(got)
+		require.NoError(t, perr, got)
+		assert.Equal(t, "acme.atlassian.net", u.Host, "%q resolved to %q", ref, got)
+		assert.Nil(t, u.User, "%q resolved to %q", ref, got)
+	}
+	got, err := tr.resolve("/wiki/api/v2/pages/1/children?cursor=a%2Bb")
+	require.NoError(t, err)
+	assert.Equal(t, "https://acme.atlassian.net/wiki/api/v2/pages/1/children?cursor=a%2Bb", got)
 }
 
 func TestBackoffGrowsAndCaps(t *testing.T) {

@@ -83,22 +83,32 @@ func newTransport(c transportConfig) (*transport, error) {
 // JSON answer into v. Each attempt, answer included, is bounded by the
 // transport's timeout. It returns the response headers.
 func (t *transport) getJSON(ctx context.Context, ref string, v any) (http.Header, error) {
+	return t.getJSONLimit(ctx, ref, v, t.maxBody)
+}
+
+// getJSONLimit is getJSON with an answer of at most limit bytes.
+func (t *transport) getJSONLimit(ctx context.Context, ref string, v any,
+	limit int64) (http.Header, error) {
 	resp, err := t.get(ctx, ref, "application/json", t.timeout)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 
-	data, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("confluence: reading %s: %w", pathOf(ref), err)
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("confluence: reading %s: %w", pathOf(ref), cerr)
+		}
+		return nil, fmt.Errorf("confluence: reading %s: %w: %w", pathOf(ref), ErrUnavailable,
+			withoutURL(err))
 	}
-	if int64(len(data)) > t.maxBody {
-		return nil, fmt.Errorf("confluence: answer to %s is larger than %d bytes",
-			pathOf(ref), t.maxBody)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("confluence: answer to %s is larger than %d bytes: %w",
+			pathOf(ref), limit, ErrBadAnswer)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		return nil, fmt.Errorf("confluence: decoding %s: %w", pathOf(ref), err)
+		return nil, fmt.Errorf("confluence: decoding %s: %w: %w", pathOf(ref), ErrBadAnswer, err)
 	}
 	return resp.Header, nil
 }
@@ -120,7 +130,8 @@ func (t *transport) get(ctx context.Context, ref, accept string,
 				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), ctx.Err())
 			}
 			if attempt >= t.retry.maxAttempts {
-				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
+				return nil, fmt.Errorf("confluence: GET %s: %w: %w", pathOf(ref), ErrUnavailable,
+					withoutURL(err))
 			}
 			if err := t.retry.wait(ctx, attempt, 0); err != nil {
 				return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
@@ -149,6 +160,16 @@ func (t *transport) get(ctx context.Context, ref, accept string,
 			return nil, fmt.Errorf("confluence: GET %s: %w", pathOf(ref), err)
 		}
 	}
+}
+
+// withoutURL drops the URL that net/http puts in front of a request's
+// error: it can carry a query string, such as a pagination cursor.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // attempt sends one request.
@@ -211,24 +232,44 @@ func stripAuthOnRedirect(hc *http.Client, root *url.URL) *http.Client {
 }
 
 // resolve turns ref into an absolute URL below the root. A ref may be a
-// path (which must start with the root's path when it is absolute on the
-// server, as v1 links are) or an absolute URL on the root's host.
+// path starting with a single "/" (on the root's host; one absolute on
+// the server, as v1 links are, must start with the root's path) or an
+// absolute URL on the root's host, below its path. The result is built
+// from the root's scheme and host, never from text of ref, so that no
+// spelling of ref ("%2F@evil.example/...", "/../", a user name) can move
+// the request, and the credential it carries, to another host or out of
+// the root's path.
 func (t *transport) resolve(ref string) (string, error) {
+	leaves := func() (string, error) {
+		return "", fmt.Errorf("confluence: link %q leaves %s: %w", ref, t.root.Redacted(),
+			ErrBadAnswer)
+	}
 	r, err := url.Parse(ref)
 	if err != nil {
-		return "", fmt.Errorf("confluence: parsing link %q: %w", ref, err)
+		return "", fmt.Errorf("confluence: parsing link %q: %w: %w", ref, ErrBadAnswer, err)
 	}
-	if r.IsAbs() || r.Host != "" {
-		if r.Scheme != t.root.Scheme || r.Host != t.root.Host ||
+	out := url.URL{Scheme: t.root.Scheme, Host: t.root.Host, RawQuery: r.RawQuery}
+	switch {
+	case r.IsAbs() || r.Host != "" || r.User != nil:
+		if r.Scheme != t.root.Scheme || r.Host != t.root.Host || r.User != nil ||
 			!strings.HasPrefix(r.Path, t.root.Path+"/") {
-			return "", fmt.Errorf("confluence: link %q leaves %s", ref, t.root.Redacted())
+			return leaves()
 		}
-		return r.String(), nil
+		out.Path, out.RawPath = r.Path, r.RawPath
+	case !strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "//"):
+		return "", fmt.Errorf("confluence: link %q is not server-relative: %w", ref, ErrBadAnswer)
+	default:
+		out.Path = t.root.Path + r.Path
+		if r.RawPath != "" {
+			out.RawPath = t.root.EscapedPath() + r.RawPath
+		}
 	}
-	if !strings.HasPrefix(r.Path, "/") {
-		return "", fmt.Errorf("confluence: link %q is not server-relative", ref)
+	for _, seg := range strings.Split(out.Path, "/") {
+		if seg == "." || seg == ".." {
+			return leaves()
+		}
 	}
-	return t.root.String() + r.String(), nil
+	return out.String(), nil
 }
 
 // responseError reads Confluence's error envelope from a failed response,

@@ -316,6 +316,10 @@ func TestNextLinkToAnotherOrigin(t *testing.T) {
 		`\\` + evilHost + "/wiki/api/v2/pages/5/children",
 		`/\` + evilHost + "/wiki/api/v2/pages/5/children",
 		"https://ROOT@" + evilHost + "/wiki/api/v2/pages/5/children",
+		// An encoded first slash: glued onto a root without a path, the
+		// root's host became a user name and evilHost the host.
+		"%2F@" + evilHost + "/wiki/api/v2/pages/5/children?cursor=x",
+		"%2f%2f" + evilHost + "/wiki/api/v2/pages/5/children?cursor=x",
 	}
 	for i, next := range nexts {
 		for _, header := range []bool{false, true} {
@@ -356,7 +360,8 @@ func TestDownloadLinkToAnotherOrigin(t *testing.T) {
 	evil := newReviewRecorder(t, true)
 	evilHost := strings.TrimPrefix(evil.URL, "https://")
 	for _, link := range []string{evil.URL + "/x.png", "//" + evilHost + "/x.png",
-		`\\` + evilHost + "/x.png", "@" + evilHost + "/x.png"} {
+		`\\` + evilHost + "/x.png", "@" + evilHost + "/x.png", "%2F@" + evilHost + "/x.png",
+		"%2f%2f" + evilHost + "/x.png"} {
 		t.Run(link, func(t *testing.T) {
 			ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
@@ -543,5 +548,113 @@ func TestRedirectLoopAndGzipBomb(t *testing.T) {
 			assert.Error(t, err, name)
 			assert.NotErrorIs(t, err, context.DeadlineExceeded, name)
 		}
+	})
+}
+
+// TestListAnswersBounded: a list answer of many tiny items, far more than
+// we ask for, is refused before it costs memory out of all proportion,
+// and so is a list that keeps going past 10,000 items.
+func TestListAnswersBounded(t *testing.T) {
+	item := `{"id":"6","title":"t","status":"current"}`
+	answer := func(n int, next string) string {
+		return `{"results":[` + strings.TrimSuffix(strings.Repeat(item+",", n), ",") +
+			`],"start":0,"limit":250,"size":` + fmt.Sprint(n) + `,"_links":{"next":"` + next + `"}}`
+	}
+	tests := []struct {
+		name    string
+		items   int
+		endless bool
+		wantErr string // "" means the list is read whole
+	}{
+		{"one answer with too many items", 1001, false, "answered 1001 results"},
+		{"a list that does not end", 1000, true, "more than 10000 results"},
+		{"answers within the bounds", 250, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, served := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				next := ""
+				if tt.endless {
+					next = r.URL.Path + "?cursor=more"
+				}
+				io.WriteString(w, answer(tt.items, next))
+			})
+			for name, c := range reviewAllClients(t, ts, reviewClientOpts{maxPages: 1000}) {
+				before := served.Load()
+				kids, err := c.Children(t.Context(), "5")
+				if tt.wantErr == "" {
+					require.NoError(t, err, name)
+					assert.Len(t, kids, tt.items, name)
+					continue
+				}
+				require.Error(t, err, name)
+				assert.Contains(t, err.Error(), tt.wantErr, name)
+				assert.LessOrEqual(t, served.Load()-before, int64(12),
+					"%s: stopped at the bound", name)
+			}
+		})
+	}
+}
+
+// TestAttachmentWithoutDownloadLink: an attachment the list names without
+// a download link is not found; its bytes are never fetched from "/wiki",
+// which would stream the site's home page as the attachment.
+func TestAttachmentWithoutDownloadLink(t *testing.T) {
+	var fetchedHome atomic.Bool
+	ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/wiki" || r.URL.Path == "/wiki/" {
+			fetchedHome.Store(true)
+			io.WriteString(w, "<html>the logged-in home page</html>")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[{"id":"att1","title":"x.png","mediaType":"image/png",`+
+			`"downloadLink":"","_links":{}}],"_links":{},"start":0,"limit":100,"size":1}`)
+	})
+	c := reviewAllClients(t, ts, reviewClientOpts{})["cloud basic"]
+	_, err := c.OpenAttachment(t.Context(), "5", "att1")
+	assert.ErrorIs(t, err, confluence.ErrNotFound)
+	assert.False(t, fetchedHome.Load(), "the site's home page was fetched as the attachment")
+}
+
+// TestFailuresHaveSentinels: a connection that breaks is ErrUnavailable,
+// with no query string of ours in the message; an answer that is not
+// JSON, or a link that leaves the site, is ErrBadAnswer.
+func TestFailuresHaveSentinels(t *testing.T) {
+	t.Run("connection reset", func(t *testing.T) {
+		ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+		})
+		for name, c := range reviewAllClients(t, ts, reviewClientOpts{
+			retry: confluence.RetryConfig{MaxAttempts: 1}}) {
+			_, err := c.Children(t.Context(), "5")
+			require.Error(t, err, name)
+			assert.ErrorIs(t, err, confluence.ErrUnavailable, name)
+			assert.NotContains(t, err.Error(), "limit=", "%s: no query string: %v", name, err)
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>a login page</html>")
+		})
+		for name, c := range reviewAllClients(t, ts, reviewClientOpts{}) {
+			_, err := c.Page(t.Context(), "5")
+			assert.ErrorIs(t, err, confluence.ErrBadAnswer, name)
+			assert.NotErrorIs(t, err, confluence.ErrUnavailable, name)
+		}
+	})
+	t.Run("next link off the site", func(t *testing.T) {
+		ts, _ := reviewServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"results":[],"_links":{"next":"https://evil.example/wiki/x"}}`)
+		})
+		c := reviewAllClients(t, ts, reviewClientOpts{})["cloud basic"]
+		_, err := c.Children(t.Context(), "5")
+		assert.ErrorIs(t, err, confluence.ErrBadAnswer)
 	})
 }
