@@ -252,11 +252,34 @@ func findAttribute(attrs []saml.Attribute, names []string) int {
 }
 
 // findAttributes returns the indexes, in order, of the attributes matching
-// the first name that matches anything. For each name it tries Name, then
-// FriendlyName, exactly; then both without regard to case. Every
-// attribute matching the winning name and rule is returned, so that an
-// attribute sent twice keeps all its values.
+// the first name that matches an attribute with a value. For each name it
+// tries Name, then FriendlyName, exactly; then both without regard to
+// case. Every attribute matching the winning name and rule is returned, so
+// that an attribute sent twice keeps all its values. An attribute that
+// arrived with no value (IdPs send empty ones: an unset phone number, an
+// empty memberOf) does not hide a later name that has one; when no name
+// has a value, the attributes of the first name that matched are returned,
+// so that a refusal can name them.
 func findAttributes(attrs []saml.Attribute, names []string) []int {
+	if found := matchAttributes(attrs, names, true); len(found) > 0 {
+		return found
+	}
+	return matchAttributes(attrs, names, false)
+}
+
+// hasValue reports whether at holds a value other than white space.
+func hasValue(at saml.Attribute) bool {
+	for _, v := range at.Values {
+		if strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// matchAttributes is findAttributes, considering only attributes with a
+// value when valued is set.
+func matchAttributes(attrs []saml.Attribute, names []string, valued bool) []int {
 	rules := []func(at saml.Attribute, n string) bool{
 		func(at saml.Attribute, n string) bool { return at.Name == n },
 		func(at saml.Attribute, n string) bool {
@@ -271,7 +294,7 @@ func findAttributes(attrs []saml.Attribute, names []string) []int {
 		for _, match := range rules {
 			var out []int
 			for i, at := range attrs {
-				if match(at, n) {
+				if match(at, n) && (!valued || hasValue(at)) {
 					out = append(out, i)
 				}
 			}

@@ -226,6 +226,16 @@ func TestMapEmail(t *testing.T) {
 		{name: "email attribute with no valid address",
 			attrs:    []saml.Attribute{attr("email", "two@a.com,three@b.com")},
 			wantText: []string{`attribute "email" holds no valid email address`}},
+		// IdPs send empty attributes: one does not hide a later name.
+		{name: "empty attribute before one with a value",
+			attrs: []saml.Attribute{attr("email", ""), attr("mail", "bob@example.com")},
+			want:  "bob@example.com"},
+		{name: "blank values before one with a value",
+			attrs: []saml.Attribute{attr("email", " ", ""), attr("mail", "bob@example.com")},
+			want:  "bob@example.com"},
+		{name: "only empty attributes: the first is named",
+			attrs:    []saml.Attribute{attr("email"), attr("mail", "")},
+			wantText: []string{`attribute "email" holds no valid email address`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,6 +287,44 @@ func TestMapGroups(t *testing.T) {
 				attr("email", "x@example.com"), attr("groups", tt.values...)}})
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, p.Groups)
+		})
+	}
+}
+
+// TestMapGroupsSkipsEmptyAttributes: an empty memberOf (OneLogin sends
+// one) does not hide the groups attribute after it.
+func TestMapGroupsSkipsEmptyAttributes(t *testing.T) {
+	c := &Config{Preset: PresetOneLogin}
+	p, err := c.Map(&saml.Assertion{Attributes: []saml.Attribute{
+		attr("User.email", "x@example.com"), attr("memberOf", ""),
+		attr("groups", "partners")}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"partners"}, p.Groups)
+}
+
+// TestMapRolesAreNotGroups: Keycloak's default Role attribute and Entra's
+// role claim carry roles, which the presets do not read as groups; an
+// admin who wants them names the attribute.
+func TestMapRolesAreNotGroups(t *testing.T) {
+	for _, tt := range []struct {
+		preset Preset
+		email  saml.Attribute
+		role   saml.Attribute
+	}{
+		{PresetKeycloak, attr("email", "k@example.com"), attr("Role", "offline_access", "Partners")},
+		{PresetEntraID, attr(claimEmail, "e@example.com"), attr(claimRole, "Partners")},
+	} {
+		t.Run(string(tt.preset), func(t *testing.T) {
+			a := &saml.Assertion{Attributes: []saml.Attribute{tt.email, tt.role}}
+			p, err := (&Config{Preset: tt.preset}).Map(a)
+			require.NoError(t, err)
+			assert.Empty(t, p.Groups)
+			assert.False(t, p.HasGroup("Partners"))
+
+			p, err = (&Config{Preset: tt.preset,
+				Mapping: AttributeMapping{Groups: tt.role.Name}}).Map(a)
+			require.NoError(t, err)
+			assert.True(t, p.HasGroup("Partners"), "when the admin maps the role attribute")
 		})
 	}
 }

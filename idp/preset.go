@@ -91,13 +91,15 @@ var presets = []PresetInfo{
 		FirstName:             []string{claimGivenName},
 		LastName:              []string{claimSurname},
 		DisplayName:           []string{claimDisplayName},
-		Groups:                []string{claimEntraGroups, claimRole},
+		Groups:                []string{claimEntraGroups},
 		GroupsOverage:         []string{ClaimGroupsOverage},
 		GroupsCaseInsensitive: true,
 		Notes: "Entra ID sends group object IDs (GUIDs) unless the group claim is set to " +
 			"sAMAccountName or display names; use the IDs in link rules. Past 150 groups it " +
 			"sends a groups.link claim instead of groups: assign only the groups the " +
-			"application needs. The entity ID must name your tenant " +
+			"application needs. App roles arrive in the role claim and are not groups; to " +
+			"use them in link rules instead, set the group attribute to " + claimRole + ". " +
+			"The entity ID must name your tenant " +
 			"(https://sts.windows.net/<tenant-id>/), not {tenantid}.",
 	},
 	{
@@ -127,9 +129,11 @@ var presets = []PresetInfo{
 		Email:     []string{oidEmail, "email", "Email"},
 		FirstName: []string{oidGivenName, "givenName", "firstName"},
 		LastName:  []string{oidSurname, "surname", "lastName"},
-		Groups:    []string{"member", "groups", "Role"},
+		Groups:    []string{"member", "groups"},
 		Notes: "Add the X500 email, givenName and surname mappers to the client, and a " +
-			"Group list mapper (attribute name groups or member, full group path off).",
+			"Group list mapper (attribute name groups or member, full group path off). " +
+			"The Role attribute Keycloak sends by default lists realm roles " +
+			"(offline_access, ...), which are not groups.",
 	},
 	{
 		Preset: PresetOneLogin, Title: "OneLogin",

@@ -2,12 +2,14 @@ package idp
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -47,6 +49,8 @@ type RefresherConfig struct {
 	// of it, up to this fraction (at most 0.5), so that instances started
 	// together do not fetch together. Zero keeps waits exact.
 	Spread float64
+	// Rand is the randomness of Spread; nil means crypto/rand.Reader.
+	Rand io.Reader
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// After returns a channel that receives after d, like time.After; nil
@@ -190,8 +194,21 @@ func (r *Refresher) spread(d time.Duration) time.Duration {
 	if r.cfg.Spread == 0 || d <= r.cfg.MinInterval {
 		return d
 	}
-	cut := time.Duration(rand.Float64() * r.cfg.Spread * float64(d))
+	cut := time.Duration(r.fraction() * r.cfg.Spread * float64(d))
 	return max(d-cut, r.cfg.MinInterval)
+}
+
+// fraction is a random number in [0, 1) from cfg.Rand; 0 when it fails.
+func (r *Refresher) fraction() float64 {
+	src := r.cfg.Rand
+	if src == nil {
+		src = rand.Reader
+	}
+	var b [8]byte
+	if _, err := io.ReadFull(src, b[:]); err != nil {
+		return 0
+	}
+	return float64(binary.BigEndian.Uint64(b[:])>>11) / (1 << 53)
 }
 
 // Run refreshes at [RefreshStatus.NextRefresh] until ctx is done, then

@@ -240,6 +240,21 @@ func TestRefresherSpread(t *testing.T) {
 		_, err := NewRefresher(RefresherConfig{Fetcher: r.cfg.Fetcher, Spread: bad})
 		assert.ErrorContains(t, err, "Spread", "%v", bad)
 	}
+
+	// The randomness comes from Config.Rand: all zeros cut nothing, all
+	// ones nearly the whole Spread.
+	for _, tt := range []struct {
+		fill byte
+		want time.Duration
+	}{{0x00, 10 * time.Hour}, {0xff, 8 * time.Hour}} {
+		fixed := newTestRefresher(t, idp, clock, func(c *RefresherConfig) {
+			c.Spread = 0.2
+			c.Rand = bytes.NewReader(bytes.Repeat([]byte{tt.fill}, 8))
+		})
+		require.NoError(t, fixed.Refresh(context.Background()))
+		assert.InDelta(t, float64(tt.want), float64(fixed.Status().NextRefresh.Sub(start)),
+			float64(time.Second), "fill %#x", tt.fill)
+	}
 }
 
 func TestRefresherRetryNoLaterThanSchedule(t *testing.T) {

@@ -155,10 +155,21 @@ func (r *Report) addFields(a *saml.Assertion, p Profile, m *mapping) {
 		r.Fields = append(r.Fields, ReportField{Field: f.field, Values: f.values,
 			Source: source(f.field), LookedFor: m.tried[f.field]})
 		if len(f.values) == 0 && f.field != FieldEmail && f.field != FieldGroups {
-			r.Missing = append(r.Missing, fmt.Sprintf("%s: no attribute named %s",
-				f.field, quoteList(m.tried[f.field])))
+			r.Missing = append(r.Missing, f.field+": "+notFound(a, m.tried[f.field]))
 		}
 	}
+}
+
+// notFound says why no value was found under names: none of them is
+// mapped, or one arrived without a value, or none arrived.
+func notFound(a *saml.Assertion, names []string) string {
+	if len(names) == 0 {
+		return "no attribute is mapped to it; name one in the attribute mapping"
+	}
+	if i := findAttribute(a.Attributes, names); i >= 0 {
+		return fmt.Sprintf("attribute %q arrived without a value", a.Attributes[i].Name)
+	}
+	return "no attribute named " + quoteList(names)
 }
 
 // addWarnings adds the mapping-related warnings.
@@ -170,7 +181,7 @@ func (r *Report) addWarnings(c *Config, a *saml.Assertion, p Profile, m *mapping
 			"group-restricted links will refuse this user. Limit the groups sent to " +
 			"those assigned to the application"})
 	case len(p.Groups) == 0:
-		msg := "no attribute named " + quoteList(m.tried[FieldGroups])
+		msg := notFound(a, m.tried[FieldGroups])
 		if c.Preset == PresetGoogle {
 			msg += "; Google Workspace sends groups only when a group membership mapping " +
 				"is added to the SAML app"

@@ -85,6 +85,13 @@ func TestReportWarnings(t *testing.T) {
 		{name: "no groups without group rules is only missing",
 			edit:     func(a *saml.Assertion) { a.Attributes = a.Attributes[:2] },
 			wantMiss: []string{"groups: no attribute named"}},
+		{name: "an empty group attribute is said to be empty, not absent",
+			edit: func(a *saml.Assertion) {
+				a.Attributes = append(a.Attributes[:2], attr("memberOf", ""))
+			},
+			wantMiss: []string{`groups: attribute "memberOf" arrived without a value`}},
+		{name: "a field the preset maps to nothing says so", cfg: Config{Preset: PresetGoogle},
+			wantMiss: []string{"display_name: no attribute is mapped to it"}},
 		{name: "google explains how to send groups", cfg: Config{Preset: PresetGoogle},
 			edit:     func(a *saml.Assertion) { a.Attributes = a.Attributes[:2] },
 			wantMiss: []string{"group membership mapping"}},

@@ -29,8 +29,10 @@ const (
 	maxResponseFile = 1 << 20
 	// maxPEMFile bounds --sp-key and --sp-cert.
 	maxPEMFile = 1 << 20
-	// checkTimeout bounds the whole check.
-	checkTimeout = time.Second
+	// checkTimeout bounds the whole check. A check takes milliseconds;
+	// the bound is there for a machine so busy that something is wrong,
+	// and must not refuse a good response on a merely loaded one.
+	checkTimeout = 30 * time.Second
 	// maxPeekTokens bounds the XML tokens read to find the Issuer.
 	maxPeekTokens = 200
 	// nsAssertion is the SAML 2.0 assertion namespace, of Issuer.

@@ -57,7 +57,9 @@ type DecryptOptions struct {
 // of Type xmlenc#EncryptedKey in that KeyInfo; and, when the KeyInfo names
 // neither, among the EncryptedData's siblings (skipping those whose
 // ReferenceList names a different EncryptedData). When several are
-// candidates, each is tried.
+// candidates, each is tried: one refused by policy or malformed (another
+// recipient's, perhaps) does not stop the others, and its error is
+// returned only when none works.
 //
 // key is usually an *rsa.PrivateKey; any crypto.Decrypter with an RSA
 // public key that accepts *rsa.OAEPOptions works. Decrypt does not check
@@ -93,8 +95,11 @@ func Decrypt(encrypted *etree.Element, key crypto.Decrypter, opts DecryptOptions
 		return nil, err
 	}
 
-	// Try every candidate key; policy and format errors stop at once.
-	lastErr := &DecryptError{Element: "EncryptedKey"}
+	// Try every candidate key. A key refused by policy or malformed may be
+	// another recipient's (an IdP can encrypt the content key for several
+	// SPs), so it does not stop the search; when no key works, its error
+	// is the one returned, since it says what to change.
+	var lastErr, refused error = &DecryptError{Element: "EncryptedKey"}, nil
 	for _, ek := range keys {
 		cek, err := unwrapKey(ek, key, bc.keySize, opts)
 		var de *DecryptError
@@ -102,13 +107,19 @@ func Decrypt(encrypted *etree.Element, key crypto.Decrypter, opts DecryptOptions
 			continue
 		}
 		if err != nil {
-			return nil, err
+			if refused == nil {
+				refused = err
+			}
+			continue
 		}
 		plaintext, err := decryptContent(bc, cek, ciphertext)
 		if err == nil {
 			return plaintext, nil
 		}
 		lastErr = &DecryptError{Element: "EncryptedData"}
+	}
+	if refused != nil {
+		return nil, refused
 	}
 	return nil, lastErr
 }

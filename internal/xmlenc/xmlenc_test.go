@@ -168,6 +168,38 @@ func TestSeveralRecipients(t *testing.T) {
 	assert.Equal(t, samplePlaintext, string(got))
 }
 
+// TestSeveralRecipientsOneRefused: another recipient's EncryptedKey that
+// our policy refuses (RSA1_5) or that is malformed, placed before ours,
+// does not stop ours from being tried; alone, its error is the answer.
+func TestSeveralRecipientsOneRefused(t *testing.T) {
+	key, cert, other := loadKey(t, "sp"), loadCert(t, "sp"), loadCert(t, "other")
+	theirs, err := Encrypt([]byte("decoy"), other, EncryptOptions{KeyTransport: RSA15})
+	require.NoError(t, err)
+	refused := find(t, theirs, NamespaceXMLEnc, "EncryptedKey")
+	bad, err := Encrypt([]byte("decoy"), other, EncryptOptions{})
+	require.NoError(t, err)
+	malformed := find(t, bad, NamespaceXMLEnc, "EncryptedKey")
+	child(child(malformed, NamespaceXMLEnc, "CipherData"), NamespaceXMLEnc, "CipherValue").
+		SetText("not base64!")
+
+	for name, foreign := range map[string]*etree.Element{"refused by policy": refused,
+		"malformed": malformed} {
+		t.Run(name, func(t *testing.T) {
+			ed, err := Encrypt([]byte(samplePlaintext), cert, EncryptOptions{})
+			require.NoError(t, err)
+			child(ed, NamespaceDSig, "KeyInfo").InsertChildAt(0, foreign.Copy())
+			got, err := Decrypt(reparse(t, ed), key, DecryptOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, samplePlaintext, string(got))
+		})
+	}
+
+	// Only the refused key: the refusal says why.
+	_, err = Decrypt(reparse(t, theirs), key, DecryptOptions{})
+	var ae *AlgorithmError
+	assert.ErrorAs(t, err, &ae)
+}
+
 func TestRSA15(t *testing.T) {
 	key, cert := loadKey(t, "sp"), loadCert(t, "sp")
 	ed, err := Encrypt([]byte(samplePlaintext), cert, EncryptOptions{KeyTransport: RSA15})
