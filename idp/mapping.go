@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/secureshare/secureshare/internal/asciifold"
 	"github.com/secureshare/secureshare/saml"
 )
 
@@ -123,7 +124,7 @@ func (c *Config) checkEmailDomain(email string, a *saml.Assertion) error {
 	}
 	domain := email[strings.LastIndexByte(email, '@')+1:]
 	for _, d := range c.EmailDomains {
-		if strings.EqualFold(d, domain) {
+		if asciifold.Equal(d, domain) {
 			return nil
 		}
 	}

@@ -1,8 +1,7 @@
 package idp
 
 import (
-	"strings"
-
+	"github.com/secureshare/secureshare/internal/asciifold"
 	"github.com/secureshare/secureshare/saml"
 )
 
@@ -41,13 +40,13 @@ type Profile struct {
 }
 
 // HasGroup reports whether the profile lists group g: an exact match, or a
-// match without regard to case when GroupsCaseInsensitive is set. It never
+// match without regard to ASCII case when GroupsCaseInsensitive is set. It never
 // matches part of a group name. HasGroup knows nothing of GroupsOverage: a
 // caller enforcing group membership must check GroupsOverage first and
 // refuse, because the IdP left the groups out.
 func (p Profile) HasGroup(g string) bool {
 	for _, x := range p.Groups {
-		if x == g || (p.GroupsCaseInsensitive && strings.EqualFold(x, g)) {
+		if x == g || (p.GroupsCaseInsensitive && asciifold.Equal(x, g)) {
 			return true
 		}
 	}

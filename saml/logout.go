@@ -141,6 +141,9 @@ type LogoutResponse struct {
 // requires IdPs to expect.
 func (b *RequestBuilder) RedirectLogoutRequest(destination, relayState string,
 	opts LogoutRequestOptions) (redirectURL, id string, err error) {
+	if err := checkRelayState(relayState); err != nil {
+		return "", "", err
+	}
 	if err := checkAbsoluteURL(destination); err != nil {
 		return "", "", fmt.Errorf("saml: logout request: destination: %w", err)
 	}

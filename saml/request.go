@@ -79,7 +79,7 @@ type AuthnRequestOptions struct {
 	// ID is the request's ID. Empty means a fresh one, as from
 	// [RequestBuilder.NewID]. Set it when the ID must be known before the
 	// request is built, for example to send it as the RelayState. It must
-	// be an XML NCName and unguessable.
+	// be an XML NCName of at least 16 characters, and unguessable.
 	ID string
 	// NameIDPolicy is sent when non-nil; nil omits the element, which lets
 	// the IdP choose the NameID format.
@@ -168,10 +168,13 @@ func NewRequestBuilder(cfg RequestConfig) (*RequestBuilder, error) {
 // binding, SAML 2.0 Bindings section 3.4) and the request ID. When a signing
 // key is configured, the query carries SigAlg and Signature computed over
 // "SAMLRequest=…&RelayState=…&SigAlg=…" (section 3.4.4.1); the XML itself
-// carries no signature. relayState is sent when non-empty; the binding
-// limits it to 80 bytes.
+// carries no signature. relayState is sent when non-empty; one over the
+// binding's limit of 80 bytes is refused.
 func (b *RequestBuilder) RedirectAuthnRequest(destination, relayState string,
 	opts AuthnRequestOptions) (redirectURL, id string, err error) {
+	if err := checkRelayState(relayState); err != nil {
+		return "", "", err
+	}
 	el, id, err := b.authnRequest(destination, opts)
 	if err != nil {
 		return "", "", err
@@ -191,6 +194,9 @@ func (b *RequestBuilder) RedirectAuthnRequest(destination, relayState string,
 // request ID.
 func (b *RequestBuilder) PostAuthnRequest(destination, relayState string,
 	opts AuthnRequestOptions) (*PostForm, error) {
+	if err := checkRelayState(relayState); err != nil {
+		return nil, err
+	}
 	el, id, err := b.authnRequest(destination, opts)
 	if err != nil {
 		return nil, err
@@ -312,6 +318,9 @@ func (b *RequestBuilder) newRequestElement(tag, destination, id string) (*etree.
 		}
 	} else if !validMessageID(id) {
 		return nil, "", fmt.Errorf("saml: message ID %q is not an XML NCName", id)
+	} else if len(id) < minMessageID {
+		return nil, "", fmt.Errorf("saml: message ID %q is shorter than %d characters: "+
+			"it must be unguessable (use RequestBuilder.NewID)", id, minMessageID)
 	}
 
 	el := etree.NewElement(tag)
@@ -396,6 +405,29 @@ func checkAbsoluteURL(s string) error {
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		// The Redirect binding appends its query after the URL: behind a
+		// fragment, the browser would never send it.
+		return fmt.Errorf("%q has a #fragment", s)
+	}
+	return nil
+}
+
+// maxRelayState is the SAML bindings' limit on RelayState (SAML 2.0
+// Bindings, sections 3.4.3 and 3.5.3).
+const maxRelayState = 80
+
+// minMessageID is the shortest message ID a caller may choose: 16
+// characters (an ID from NewID has 41).
+const minMessageID = 16
+
+// checkRelayState refuses a RelayState longer than the bindings allow,
+// which an IdP may truncate or refuse.
+func checkRelayState(relayState string) error {
+	if len(relayState) > maxRelayState {
+		return fmt.Errorf("saml: RelayState is %d bytes; the SAML bindings allow at most %d",
+			len(relayState), maxRelayState)
 	}
 	return nil
 }
@@ -529,6 +561,10 @@ func ecdsaRawSignature(der []byte, pub *ecdsa.PublicKey) ([]byte, error) {
 		return nil, errors.New("saml: signing: malformed ECDSA signature from signer")
 	}
 	size := (pub.Curve.Params().BitSize + 7) / 8
+	if rs.R.Sign() <= 0 || rs.S.Sign() <= 0 || (rs.R.BitLen()+7)/8 > size ||
+		(rs.S.BitLen()+7)/8 > size {
+		return nil, errors.New("saml: signing: ECDSA signature from signer does not fit its curve")
+	}
 	out := make([]byte, 2*size)
 	rs.R.FillBytes(out[:size])
 	rs.S.FillBytes(out[size:])

@@ -6,8 +6,11 @@ import (
 	"compress/zlib"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
@@ -585,4 +588,58 @@ func TestRequestChosenID(t *testing.T) {
 		_, _, err := b.RedirectAuthnRequest(testIDPSSOURL, "", AuthnRequestOptions{ID: bad})
 		assert.Error(t, err, "ID %q is not an NCName", bad)
 	}
+	_, _, err = b.RedirectAuthnRequest(testIDPSSOURL, "", AuthnRequestOptions{ID: "a"})
+	assert.ErrorContains(t, err, "shorter than 16", "a short ID is guessable")
+	_, _, err = b.RedirectAuthnRequest(testIDPSSOURL, "",
+		AuthnRequestOptions{ID: "_0123456789abcde"})
+	assert.NoError(t, err, "16 characters")
+}
+
+// TestRequestRefusesRelayStateAndFragment: a RelayState over the bindings'
+// 80 bytes, and a destination with a #fragment (behind which the Redirect
+// binding's query would never reach the IdP), are refused.
+func TestRequestRefusesRelayStateAndFragment(t *testing.T) {
+	b := newTestBuilder(t, nil, nil, "")
+	long, max := strings.Repeat("r", 81), strings.Repeat("r", 80)
+	logout := LogoutRequestOptions{NameID: NameID{Value: "alice@example.com"}}
+
+	_, _, err := b.RedirectAuthnRequest(testIDPSSOURL, long, AuthnRequestOptions{})
+	assert.ErrorContains(t, err, "RelayState is 81 bytes")
+	_, err = b.PostAuthnRequest(testIDPSSOURL, long, AuthnRequestOptions{})
+	assert.ErrorContains(t, err, "RelayState is 81 bytes")
+	_, _, err = b.RedirectLogoutRequest(testIDPSSOURL, long, logout)
+	assert.ErrorContains(t, err, "RelayState is 81 bytes")
+
+	_, _, err = b.RedirectAuthnRequest(testIDPSSOURL, max, AuthnRequestOptions{})
+	assert.NoError(t, err, "80 bytes")
+	_, err = b.PostAuthnRequest(testIDPSSOURL, max, AuthnRequestOptions{})
+	assert.NoError(t, err, "80 bytes")
+
+	_, _, err = b.RedirectAuthnRequest(testIDPSSOURL+"#frag", "", AuthnRequestOptions{})
+	assert.ErrorContains(t, err, "#fragment")
+	_, _, err = b.RedirectLogoutRequest(testIDPSSOURL+"#frag", "", logout)
+	assert.ErrorContains(t, err, "#fragment")
+}
+
+// TestECDSARawSignatureRefusesOversizedValues: a signer (an HSM, say)
+// whose R or S does not fit the curve gets an error, not a panic.
+func TestECDSARawSignatureRefusesOversizedValues(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	big1 := new(big.Int).Lsh(big.NewInt(1), 300) // wider than P-256's 32 bytes
+	for name, rs := range map[string]struct{ R, S *big.Int }{
+		"R too wide": {big1, big.NewInt(1)},
+		"S too wide": {big.NewInt(1), big1},
+		"R zero":     {big.NewInt(0), big.NewInt(1)},
+	} {
+		der, err := asn1.Marshal(rs)
+		require.NoError(t, err)
+		_, err = ecdsaRawSignature(der, &key.PublicKey)
+		assert.ErrorContains(t, err, "does not fit its curve", name)
+	}
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{big.NewInt(7), big.NewInt(9)})
+	require.NoError(t, err)
+	raw, err := ecdsaRawSignature(der, &key.PublicKey)
+	require.NoError(t, err)
+	assert.Len(t, raw, 64)
 }

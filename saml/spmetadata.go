@@ -167,6 +167,15 @@ func (m *SPMetadata) check() error {
 	if len(m.AssertionConsumerServices) == 0 {
 		return errors.New("saml: sp metadata: at least one AssertionConsumerService is required")
 	}
+	if err := m.checkID(); err != nil {
+		return err
+	}
+	// With every Index zero the services are numbered in order; once one
+	// is set, all are taken as given, 0 included, and must differ.
+	explicit := false
+	for _, e := range m.AssertionConsumerServices {
+		explicit = explicit || e.Index != 0
+	}
 	seen := make(map[int]bool)
 	defaults := 0
 	for i, e := range m.AssertionConsumerServices {
@@ -177,7 +186,7 @@ func (m *SPMetadata) check() error {
 		if err := checkAbsoluteURL(e.Location); err != nil {
 			return fmt.Errorf("saml: sp metadata: AssertionConsumerService %d: %w", i, err)
 		}
-		if e.Index < 0 || (e.Index != 0 && seen[e.Index]) {
+		if e.Index < 0 || (explicit && seen[e.Index]) {
 			return fmt.Errorf("saml: sp metadata: AssertionConsumerService index %d "+
 				"is negative or repeated", e.Index)
 		}
@@ -200,6 +209,16 @@ func (m *SPMetadata) check() error {
 	}
 	if m.CacheDuration < 0 {
 		return errors.New("saml: sp metadata: CacheDuration is negative")
+	}
+	return nil
+}
+
+// checkID refuses a configured ID that is not an xs:ID (an NCName): the
+// metadata would not be schema-valid, and its signature would refer to it.
+func (m *SPMetadata) checkID() error {
+	if m.ID != "" && !validMessageID(m.ID) {
+		return fmt.Errorf("saml: sp metadata: ID %q is not an XML NCName (start with a "+
+			"letter or underscore; letters, digits, '.', '-', '_')", m.ID)
 	}
 	return nil
 }

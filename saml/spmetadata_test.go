@@ -184,6 +184,11 @@ func TestSPMetadataRefuses(t *testing.T) {
 			{Location: "/acs"}}}, "absolute"},
 		{"repeated index", SPMetadata{EntityID: testSPEntityID, AssertionConsumerServices: []Endpoint{
 			{Location: testACSURL, Index: 2}, {Location: testACSURL, Index: 2}}}, "repeated"},
+		{"index 0 twice beside a set index", SPMetadata{EntityID: testSPEntityID,
+			AssertionConsumerServices: []Endpoint{{Location: testACSURL},
+				{Location: testACSURL}, {Location: testACSURL, Index: 1}}}, "repeated"},
+		{"ID not an NCName", SPMetadata{EntityID: testSPEntityID, AssertionConsumerServices: acs,
+			ID: "1bad"}, "not an XML NCName"},
 		{"negative index", SPMetadata{EntityID: testSPEntityID, AssertionConsumerServices: []Endpoint{
 			{Location: testACSURL, Index: -1}}}, "negative"},
 		{"two defaults", SPMetadata{EntityID: testSPEntityID, AssertionConsumerServices: []Endpoint{

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/secureshare/secureshare/idp"
+	"github.com/secureshare/secureshare/internal/asciifold"
 )
 
 // Outcome is the verdict of [Evaluate]. Its zero value is Deny.
@@ -286,7 +287,7 @@ func anyGroup(want, have []string, fold bool) bool {
 			continue
 		}
 		for _, h := range have {
-			if w == h || (fold && strings.EqualFold(w, h)) {
+			if w == h || (fold && asciifold.Equal(w, h)) {
 				return true
 			}
 		}
@@ -295,21 +296,22 @@ func anyGroup(want, have []string, fold bool) bool {
 }
 
 // emailAllowed reports whether email is one of pol.Emails or is at one of
-// pol.Domains, both without regard to case. The domain is the whole text
-// after the last "@".
+// pol.Domains, both without regard to ASCII case (never Unicode folding,
+// under which "ſam" equals "sam"). The domain is the whole text after the
+// last "@".
 func emailAllowed(pol *Policy, email string) bool {
 	at := strings.LastIndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 {
 		return false
 	}
 	for _, e := range pol.Emails {
-		if strings.EqualFold(e, email) {
+		if asciifold.Equal(e, email) {
 			return true
 		}
 	}
 	domain := email[at+1:]
 	for _, dom := range pol.Domains {
-		if dom != "" && strings.EqualFold(dom, domain) {
+		if dom != "" && asciifold.Equal(dom, domain) {
 			return true
 		}
 	}

@@ -118,6 +118,13 @@ func TestEvaluate(t *testing.T) {
 				p.Groups = []string{"AUDITORS"}
 				p.GroupsCaseInsensitive = true
 			}},
+		{name: "group with a long s is not the group, even case-insensitively",
+			reason: ReasonNotInGroups,
+			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
+				l.Policy.Groups = []string{"sales"}
+				p.Groups = []string{"ſales"}
+				p.GroupsCaseInsensitive = true
+			}},
 		{name: "empty group never matches", reason: ReasonNotInGroups,
 			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
 				l.Policy.Groups = []string{""}
@@ -152,6 +159,25 @@ func TestEvaluate(t *testing.T) {
 			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
 				l.Policy.Emails = []string{"x@other.com"}
 				p.Email = "x@other.com"
+			}},
+		// Unicode case folding would take "ſ" (U+017F) for "s" and the
+		// Kelvin sign for "k": look-alike addresses must not pass.
+		{name: "email with a long s is not the email with an s", reason: ReasonEmailNotAllowed,
+			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
+				l.Policy.Domains = nil
+				l.Policy.Emails = []string{"sam@partner.example"}
+				p.Email = "ſam@partner.example"
+			}},
+		{name: "domain with a Kelvin sign is not the domain with a k", reason: ReasonDomainNotAllowed,
+			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
+				l.Policy.Domains = []string{"kelvin.example"}
+				p.Email = "x@\u212aelvin.example"
+			}},
+		{name: "email case differs in ASCII", want: Allow, reason: ReasonAllowed,
+			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) {
+				l.Policy.Domains = nil
+				l.Policy.Emails = []string{"Sam@Partner.example"}
+				p.Email = "sAM@partner.EXAMPLE"
 			}},
 		{name: "the linked page itself", want: Allow, reason: ReasonAllowed,
 			edit: func(l *Link, s *Space, p *idp.Profile, pg *Page) { pg.ID, pg.Ancestors = "100", nil }},
