@@ -83,8 +83,10 @@ type Link struct {
 // rule at all still requires a sign-in unless Anonymous is set.
 //
 // Names are compared as follows: IDPs exactly; Groups exactly, or without
-// regard to case when the viewer's profile says GroupsCaseInsensitive;
-// Emails and Domains without regard to case. A domain matches only the
+// regard to ASCII case when the viewer's profile says
+// GroupsCaseInsensitive; Emails and Domains without regard to ASCII case.
+// Only A-Z and a-z are folded: under Unicode folding "ſam" (long s) would
+// equal "sam". A domain matches only the
 // whole text after the last "@" of the viewer's email address: "example.com"
 // matches "x@example.com", never "x@evil-example.com" or
 // "x@sub.example.com".
