@@ -101,6 +101,13 @@ type LogoutRequest struct {
 	IssueInstant time.Time
 	// NotOnOrAfter is the request's expiry; zero when absent.
 	NotOnOrAfter time.Time
+	// AcceptedUntil is an instant from which the [LogoutVerifier] refuses
+	// this request: a second after the last instant it accepts it
+	// (IssueInstant plus MaxIssueDelay, or NotOnOrAfter when earlier, plus
+	// the clock skew), the second covering any replay cache's time
+	// resolution. Keep its ID in a replay cache until then so that the
+	// same signed request is carried out once.
+	AcceptedUntil time.Time
 	// Reason is the optional reason URI.
 	Reason string
 	// NameID identifies the user whose sessions end.
@@ -215,15 +222,7 @@ func NewLogoutVerifier(cfg LogoutVerifierConfig) (*LogoutVerifier, error) {
 	if len(cfg.IDPCertificates) == 0 || slices.Contains(cfg.IDPCertificates, nil) {
 		problems = append(problems, "at least one IdP signing certificate (none nil) is required")
 	}
-	for i, c := range cfg.IDPCertificates {
-		if c == nil {
-			continue
-		}
-		if why := WeakKey(c); why != "" {
-			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] (%s) %s", i,
-				c.Subject.CommonName, why))
-		}
-	}
+	problems = append(problems, weakKeyProblems(cfg.IDPCertificates)...)
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > 10*time.Minute {
 		problems = append(problems, "ClockSkew must be between 0 and 10 minutes")
 	}
@@ -371,6 +370,11 @@ func (v *LogoutVerifier) request(el *etree.Element, alg string) (*LogoutRequest,
 		return nil, mismatch(CheckNotOnOrAfter, "LogoutRequest has expired",
 			"before "+r.NotOnOrAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
+	r.AcceptedUntil = r.IssueInstant.Add(v.cfg.MaxIssueDelay)
+	if !r.NotOnOrAfter.IsZero() && r.NotOnOrAfter.Before(r.AcceptedUntil) {
+		r.AcceptedUntil = r.NotOnOrAfter
+	}
+	r.AcceptedUntil = r.AcceptedUntil.Add(v.cfg.ClockSkew + time.Second)
 
 	// Exactly one NameID says whom to log out.
 	if err := r.readSubject(el); err != nil {

@@ -152,6 +152,48 @@ func TestVerifyLogoutRequest(t *testing.T) {
 	}
 }
 
+// TestLogoutRequestAcceptedUntil: the request says until when the verifier
+// accepts it, so that its ID can be kept in a replay cache that long;
+// past that instant the verifier refuses it by itself.
+func TestLogoutRequestAcceptedUntil(t *testing.T) {
+	skew, delay := DefaultClockSkew, DefaultMaxIssueDelay
+	for _, tt := range []struct {
+		name    string
+		expires time.Duration // NotOnOrAfter after requestClock; 0: none
+		want    time.Time     // a second after the last instant accepted
+	}{
+		{"issue delay", 0, requestClock.Add(delay + skew + time.Second)},
+		{"NotOnOrAfter before the issue delay ends", time.Minute,
+			requestClock.Add(time.Minute + skew + time.Second)},
+		{"NotOnOrAfter after it", time.Hour, requestClock.Add(delay + skew + time.Second)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			el := testLogoutRequestElement(requestClock)
+			if tt.expires != 0 {
+				setAttr("NotOnOrAfter", stampAt(requestClock.Add(tt.expires)))(el)
+			}
+			r, err := verifyTestLogoutRequest(t, newTestLogoutVerifier(t, nil),
+				BindingHTTPRedirect, el, idpSigner(t, ""))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, r.AcceptedUntil.UTC())
+
+			at := func(now time.Time) *LogoutVerifier {
+				return newTestLogoutVerifier(t, func(c *LogoutVerifierConfig) {
+					c.Now = func() time.Time { return now }
+				})
+			}
+			_, err = verifyTestLogoutRequest(t, at(tt.want), BindingHTTPRedirect, el,
+				idpSigner(t, ""))
+			requireCheck(t, err, CheckNotOnOrAfter)
+			if tt.expires == 0 {
+				_, err = verifyTestLogoutRequest(t, at(tt.want.Add(-time.Second)),
+					BindingHTTPRedirect, el, idpSigner(t, ""))
+				assert.NoError(t, err, "accepted up to a second before")
+			}
+		})
+	}
+}
+
 func TestVerifyLogoutRequestSignature(t *testing.T) {
 	otherKey, otherCert := spRSAKey(t)
 	otherSigner, err := newMessageSigner(otherKey, otherCert, "", rand.Reader)

@@ -175,16 +175,8 @@ func (h *Handler) logoutRequest(w http.ResponseWriter, r *http.Request, post boo
 // new.
 func (h *Handler) claimLogout(r *http.Request, e *idpEntry, req *saml.LogoutRequest) (bool,
 	error) {
-	skew := e.cfg.ClockSkew
-	if skew == 0 {
-		skew = saml.DefaultClockSkew
-	}
-	until := req.IssueInstant.Add(saml.DefaultMaxIssueDelay)
-	if req.NotOnOrAfter.After(until) {
-		until = req.NotOnOrAfter
-	}
 	return h.replay.ClaimAssertion(r.Context(), "logout:"+e.cfg.Name+":"+req.ID,
-		until.Add(skew))
+		req.AcceptedUntil)
 }
 
 // endSessions ends every session the request names.
