@@ -82,9 +82,10 @@ type CacheConfig struct {
 // unauthorized, the last good copy younger than MaxStale is served; a page
 // served this way has Stale set. After a failure that is an outage
 // ([ErrUnavailable], a rate limit, a timeout; not [ErrBadAnswer], which
-// concerns one answer) the source is left alone for FailPause, during which copies are served stale at once and
-// requests without one fail at once, so that an outage of Confluence does
-// not make every outsider wait for retries. A not-found answer drops the cached copy
+// concerns one answer) the source is left alone for FailPause, during
+// which copies are served stale at once and requests without one fail at
+// once, so that an outage of Confluence does not make every outsider wait
+// for retries. A not-found answer drops the cached copy
 // at once, so that a page that was deleted or restricted stops being
 // served.
 //

@@ -7,8 +7,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -156,9 +154,7 @@ func TestConfigWarnings(t *testing.T) {
 // testdataCert reads a certificate from testdata.
 func testdataCert(t *testing.T, name string) *x509.Certificate {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
-	c, err := ParseCertificates(string(b))
+	c, err := ParseCertificates(string(readTestdata(t, name)))
 	require.NoError(t, err)
 	require.Len(t, c, 1)
 	return c[0]

@@ -27,6 +27,22 @@ func WeakKey(cert *x509.Certificate) string {
 	return ""
 }
 
+// weakKeyProblems describes each of certs (nil ones skipped) whose key
+// [WeakKey] refuses, for a verifier's configuration error.
+func weakKeyProblems(certs []*x509.Certificate) []string {
+	var problems []string
+	for i, c := range certs {
+		if c == nil {
+			continue
+		}
+		if why := WeakKey(c); why != "" {
+			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] (%s) %s", i,
+				c.Subject.CommonName, why))
+		}
+	}
+	return problems
+}
+
 // ParseCertificate parses one X.509 certificate as found in metadata,
 // configuration files or an admin form: PEM armour ("-----BEGIN
 // CERTIFICATE-----"), or bare standard base64 of the DER bytes. Whitespace

@@ -136,14 +136,21 @@ func (m *SPMetadata) element() (*etree.Element, error) {
 	return ed, nil
 }
 
-// addACS writes the AssertionConsumerService elements.
-func (m *SPMetadata) addACS(sp *etree.Element) {
-	number := true
+// explicitIndexes reports whether any ACS sets its Index. If none does,
+// the services are numbered in order; once one does, all are taken as
+// given, 0 included, and must differ.
+func (m *SPMetadata) explicitIndexes() bool {
 	for _, e := range m.AssertionConsumerServices {
 		if e.Index != 0 {
-			number = false
+			return true
 		}
 	}
+	return false
+}
+
+// addACS writes the AssertionConsumerService elements.
+func (m *SPMetadata) addACS(sp *etree.Element) {
+	number := !m.explicitIndexes()
 	for i, e := range m.AssertionConsumerServices {
 		idx := e.Index
 		if number {
@@ -170,12 +177,7 @@ func (m *SPMetadata) check() error {
 	if err := m.checkID(); err != nil {
 		return err
 	}
-	// With every Index zero the services are numbered in order; once one
-	// is set, all are taken as given, 0 included, and must differ.
-	explicit := false
-	for _, e := range m.AssertionConsumerServices {
-		explicit = explicit || e.Index != 0
-	}
+	explicit := m.explicitIndexes()
 	seen := make(map[int]bool)
 	defaults := 0
 	for i, e := range m.AssertionConsumerServices {

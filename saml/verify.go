@@ -141,11 +141,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	for i, c := range cfg.IDPCertificates {
 		if c == nil {
 			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] is nil", i))
-		} else if why := WeakKey(c); why != "" {
-			problems = append(problems, fmt.Sprintf("IDPCertificates[%d] (%s) %s", i,
-				c.Subject.CommonName, why))
 		}
 	}
+	problems = append(problems, weakKeyProblems(cfg.IDPCertificates)...)
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > maxClockSkew {
 		problems = append(problems, "ClockSkew must be between 0 and 10 minutes")
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -585,11 +584,7 @@ func TestNewVerifierValidatesConfig(t *testing.T) {
 // weakCert is a self-signed certificate with a 512-bit RSA key.
 func weakCert(t *testing.T) *x509.Certificate {
 	t.Helper()
-	b, err := os.ReadFile("testdata/rsa512-cert.pem")
-	require.NoError(t, err)
-	c, err := ParseCertificate(string(b))
-	require.NoError(t, err)
-	return c
+	return loadTestCert(t, "testdata/rsa512-cert.pem")
 }
 
 func TestWeakKeyRefused(t *testing.T) {

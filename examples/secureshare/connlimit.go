@@ -125,9 +125,7 @@ func (l *connLimiter) closeIdlest() {
 			oldest, since = c, t
 		}
 	}
-	if oldest != nil {
-		delete(l.idle, oldest)
-	}
+	delete(l.idle, oldest)
 	warn := time.Since(l.warned) >= time.Minute
 	if warn {
 		l.warned = time.Now()

@@ -300,9 +300,7 @@ func TestACSPostedTwiceBesideIDPInitiated(t *testing.T) {
 	e.srv.Config.Handler = h
 
 	_, token := e.createLink(share.LinkSpec{Space: "ENG", Scope: share.ScopePage, PageID: "2"})
-	resp, _ := e.get(e.client, "/s/"+token+"?idp=acme")
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	form := e.responseFor(resp.Header.Get("Location"), partner, nil)
+	form := e.startSignIn(e.client, "/s/"+token+"?idp=acme", partner)
 	resp, body := e.postACS(e.client, form)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 

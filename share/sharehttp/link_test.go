@@ -148,9 +148,7 @@ func TestSignInCarriesOnlyPageIDs(t *testing.T) {
 			[]*http.Request) error {
 			return http.ErrUseLastResponse
 		}}
-		resp, _ := e.get(noFollow, "/s/"+token+"/p/"+tt.page)
-		require.Equal(t, http.StatusSeeOther, resp.StatusCode, "sent to sign in: %.20s", tt.page)
-		form := e.responseFor(resp.Header.Get("Location"), partner, nil)
+		form := e.startSignIn(noFollow, "/s/"+token+"/p/"+tt.page, partner)
 		resp, err := noFollow.PostForm(e.h.ACSURL(), form)
 		require.NoError(t, err)
 		readBody(t, resp)
