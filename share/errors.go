@@ -62,12 +62,18 @@ type ValidationError struct {
 
 // Error implements error: "share: invalid <field>: <msg> (want "x", got "y")".
 func (e *ValidationError) Error() string {
-	s := "share: invalid " + e.Field + ": " + e.Msg
+	return "share: invalid " + e.Field + ": " + e.Msg + e.Compared()
+}
+
+// Compared is the values the check compared, for a message of the
+// caller's own: ` (want "x", got "y")`, ` (got "y")` when nothing in
+// particular was wanted, or "" when neither is set.
+func (e *ValidationError) Compared() string {
 	switch {
 	case e.Want != "":
-		s += fmt.Sprintf(" (want %q, got %q)", e.Want, e.Got)
+		return fmt.Sprintf(" (want %q, got %q)", e.Want, e.Got)
 	case e.Got != "":
-		s += fmt.Sprintf(" (got %q)", e.Got)
+		return fmt.Sprintf(" (got %q)", e.Got)
 	}
-	return s
+	return ""
 }

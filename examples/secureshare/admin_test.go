@@ -336,7 +336,8 @@ func TestAdminLinkFormErrorsKeepInput(t *testing.T) {
 	f.values.Set("title", "Keep <me>")
 	resp, page := submit(t, c, base, f)
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	assert.Contains(t, page, "Emails: not an email address")
+	assert.Contains(t, page, "Emails: not an email address (got &#34;not-an-address&#34;)")
+	assert.NotContains(t, page, "want &#34;&#34;", "no empty want is shown")
 	assert.Contains(t, page, `value="Keep &lt;me&gt;"`)
 	assert.Contains(t, page, `value="not-an-address"`)
 }

@@ -395,11 +395,7 @@ func formError(err error) (msg string, ok bool) {
 	if !ok {
 		label = strings.TrimPrefix(ve.Field, "Policy.")
 	}
-	msg = label + ": " + ve.Msg
-	if ve.Want != "" || ve.Got != "" {
-		msg += fmt.Sprintf(" (want %q, got %q)", ve.Want, ve.Got)
-	}
-	return msg, true
+	return label + ": " + ve.Msg + ve.Compared(), true
 }
 
 // targetProblem is the form's sentence for a link whose landing page no
